@@ -1,0 +1,325 @@
+"""The book: a table model over :class:`BookRow` values and a proxy that filters it.
+
+Speed matters here (5,000 accounts, a keystroke every 100 ms), so display text
+and sort keys are computed once per row, sorting is a single Python sort inside
+the source model, and the proxy's per-row test is one list lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS
+from csmdesk.domain.money import format_money
+from csmdesk.domain.renewals import days_until
+from csmdesk.models import Lifecycle, Segment
+from csmdesk.services.accounts import BookRow
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+COLUMNS = ("Name", "Segment", "ARR", "Renewal", "Days left", "Lifecycle", "Owner")
+COL_NAME, COL_SEGMENT, COL_ARR, COL_RENEWAL, COL_DAYS, COL_LIFECYCLE, COL_OWNER = range(7)
+_RIGHT = {COL_ARR, COL_DAYS}
+_SEGMENT_ORDER = {s.value: i for i, s in enumerate(Segment)}
+_LIFECYCLE_ORDER = {s.value: i for i, s in enumerate(Lifecycle)}
+_FAR = 10**9
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(slots=True)
+class _Line:
+    row: BookRow
+    texts: tuple[str, ...]
+    keys: tuple[Any, ...]
+    haystack: str
+    days_left: int | None
+
+
+def _line(row: BookRow, today: date) -> _Line:
+    left = days_until(row.renewal_date, today)
+    texts = (
+        row.name,
+        SEGMENT_LABELS.get(Segment(row.segment), row.segment) if row.segment in _SEGMENT_ORDER
+        else row.segment,
+        format_money(row.arr_minor, row.currency),
+        row.renewal_date.isoformat() if row.renewal_date else "",
+        "" if left is None else str(left),
+        LIFECYCLE_LABELS.get(Lifecycle(row.lifecycle), row.lifecycle)
+        if row.lifecycle in _LIFECYCLE_ORDER else row.lifecycle,
+        row.owner or "",
+    )
+    name_key = row.name.casefold()
+    keys = (
+        name_key,
+        (_SEGMENT_ORDER.get(row.segment, 99), name_key),
+        (row.arr_minor, name_key),
+        (row.renewal_date.toordinal() if row.renewal_date else _FAR, name_key),
+        (left if left is not None else _FAR, name_key),
+        (_LIFECYCLE_ORDER.get(row.lifecycle, 99), name_key),
+        ((row.owner or "").casefold(), name_key),
+    )
+    haystack = " ".join((row.name, row.domain or "", row.tags)).casefold()
+    return _Line(row, texts, keys, haystack, left)
+
+
+class BookModel(QAbstractTableModel):
+    """All accounts of the book, archived ones included (the proxy hides them)."""
+
+    def __init__(self, today: date, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.today = today
+        self._lines: list[_Line] = []
+        self._row_of: dict[int, int] = {}
+        self._sort: tuple[int, Qt.SortOrder] = (COL_NAME, Qt.SortOrder.AscendingOrder)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._soon = QColor("#d9480f")
+
+    # --- loading and updating ------------------------------------------------
+    def set_rows(self, rows: list[BookRow]) -> None:
+        self.beginResetModel()
+        self._lines = [_line(r, self.today) for r in rows]
+        self._sort_lines()
+        self.endResetModel()
+
+    def set_today(self, today: date) -> None:
+        if today != self.today:
+            self.today = today
+            self.set_rows([line.row for line in self._lines])
+
+    def upsert(self, row: BookRow) -> None:
+        """Insert or refresh one account without resetting the view."""
+        at = self._row_of.get(row.id)
+        if at is None:
+            end = len(self._lines)
+            self.beginInsertRows(QModelIndex(), end, end)
+            self._lines.append(_line(row, self.today))
+            self._row_of[row.id] = end
+            self.endInsertRows()
+        else:
+            self._lines[at] = _line(row, self.today)
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
+        self.sort(*self._sort)
+
+    def remove(self, account_id: int) -> None:
+        at = self._row_of.get(account_id)
+        if at is None:
+            return
+        self.beginRemoveRows(QModelIndex(), at, at)
+        del self._lines[at]
+        self._reindex()
+        self.endRemoveRows()
+
+    def _reindex(self) -> None:
+        self._row_of = {line.row.id: i for i, line in enumerate(self._lines)}
+
+    # --- lookups ---------------------------------------------------------------
+    def row_of(self, account_id: int) -> int | None:
+        return self._row_of.get(account_id)
+
+    def book_row(self, row: int) -> BookRow:
+        return self._lines[row].row
+
+    def rows(self) -> list[BookRow]:
+        return [line.row for line in self._lines]
+
+    def line(self, row: int) -> _Line:
+        return self._lines[row]
+
+    def lines(self) -> list[_Line]:
+        return self._lines
+
+    def id_at(self, row: int) -> int:
+        return self._lines[row].row.id
+
+    # --- Qt model interface ----------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) \
+                if section in _RIGHT else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        line = self._lines[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return line.texts[col]
+        if role == ID_ROLE:
+            return line.row.id
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in _RIGHT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and line.row.archived:
+            return self._italic
+        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_RENEWAL, COL_DAYS):
+            if line.days_left is not None and line.days_left <= 30:
+                return self._soon
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_DAYS and line.days_left is not None:
+            left = line.days_left
+            return f"Renews in {left} days" if left >= 0 else f"Renewal date passed {-left} days ago"
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [line.row.id for line in self._lines]
+        self._sort = (column, order)
+        self._sort_lines()
+        persistent = self.persistentIndexList()
+        if persistent:
+            to = [self.index(self._row_of[old_ids[i.row()]], i.column()) for i in persistent]
+            self.changePersistentIndexList(persistent, to)
+        self.layoutChanged.emit()
+
+    def _sort_lines(self) -> None:
+        column, order = self._sort
+        self._lines.sort(key=lambda line: line.keys[column],
+                         reverse=order == Qt.SortOrder.DescendingOrder)
+        self._reindex()
+
+
+@dataclass(frozen=True)
+class BookFilter:
+    """What the user asked to see: text plus the quick filters."""
+
+    text: str = ""
+    segments: frozenset[str] = frozenset()
+    lifecycles: frozenset[str] = frozenset()
+    renewal_within: int | None = None
+    archived: bool = False
+
+    def quick(self) -> tuple[object, ...]:
+        return (self.segments, self.lifecycles, self.renewal_within, self.archived)
+
+    def accepts_quick(self, line: _Line) -> bool:
+        row = line.row
+        if row.archived != self.archived:
+            return False
+        if self.segments and row.segment not in self.segments:
+            return False
+        if self.lifecycles and row.lifecycle not in self.lifecycles:
+            return False
+        if self.renewal_within is not None:
+            left = line.days_left
+            return left is not None and 0 <= left <= self.renewal_within
+        return True
+
+
+def _text_mask(lines: list[_Line], candidates: list[bool], words: list[str]) -> list[bool]:
+    """Narrow ``candidates`` to lines whose name, domain or tags contain every word."""
+    if not words:
+        return list(candidates)
+    if len(words) == 1:
+        word = words[0]
+        return [c and word in line.haystack for c, line in zip(candidates, lines, strict=True)]
+    return [
+        c and all(w in line.haystack for w in words)
+        for c, line in zip(candidates, lines, strict=True)
+    ]
+
+
+class BookProxy(QSortFilterProxyModel):
+    """Filters the book; sorting is delegated to the source model (one Python sort).
+
+    The per-row test Qt calls is a single list lookup into a mask computed in
+    one pass; typing more letters only re-tests the rows that still matched.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.filter = BookFilter()
+        self._base: list[bool] = []
+        self._mask: list[bool] = []
+        self._masked_text = ""
+        self._stale = True
+        self.setDynamicSortFilter(False)
+
+    def book(self) -> BookModel:
+        model = self.sourceModel()
+        assert isinstance(model, BookModel)
+        return model
+
+    def setSourceModel(self, model: Any) -> None:  # noqa: N802
+        super().setSourceModel(model)
+        self._stale = True
+        for signal in (model.modelAboutToBeReset, model.rowsAboutToBeInserted,
+                       model.rowsAboutToBeRemoved, model.layoutAboutToBeChanged):
+            signal.connect(self._mark_stale)
+        model.dataChanged.connect(self._refilter)
+
+    def _mark_stale(self, *_: Any) -> None:
+        self._stale = True
+
+    def _refilter(self, *_: Any) -> None:
+        self._stale = True
+        self._invalidate_rows()
+
+    def _invalidate_rows(self) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self.invalidateRowsFilter()
+
+    def _compute(self, previous: BookFilter | None = None) -> None:
+        lines = self.book().lines()
+        flt = self.filter
+        text = flt.text.casefold()
+        if self._stale or previous is None or previous.quick() != flt.quick():
+            self._base = [flt.accepts_quick(line) for line in lines]
+            candidates = self._base
+        elif self._masked_text and text.startswith(self._masked_text):
+            candidates = self._mask  # more letters typed: only the rows that still matched
+        else:
+            candidates = self._base
+        self._mask = _text_mask(lines, candidates, text.split())
+        self._masked_text = text
+        self._stale = False
+
+    def set_filter(self, flt: BookFilter) -> None:
+        previous, self.filter = self.filter, flt
+        if flt == previous and not self._stale:
+            return
+        self._compute(None if self._stale else previous)
+        self._invalidate_rows()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        if self._stale:
+            self._compute()
+        return self._mask[source_row]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        if column >= 0:
+            self.book().sort(column, order)
+
+    def account_id(self, proxy_row: int) -> int:
+        return int(self.data(self.index(proxy_row, 0), ID_ROLE))
+
+    def proxy_row_of(self, account_id: int) -> int | None:
+        source_row = self.book().row_of(account_id)
+        if source_row is None:
+            return None
+        idx = self.mapFromSource(self.book().index(source_row, 0))
+        return idx.row() if idx.isValid() else None

@@ -1,0 +1,1 @@
+"""Forms compiled from ui/ by tools/build_forms.py."""

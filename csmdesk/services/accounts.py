@@ -1,0 +1,253 @@
+"""Accounts: the book itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session, col
+
+from csmdesk.domain.accounts import (
+    AccountDraft,
+    ValidationError,
+    normalize_domain,
+    normalize_tags,
+    validate_account,
+)
+from csmdesk.models import Account, ArrEvent, Contact, ArrEventKind, ExternalRef, utcnow
+from csmdesk.store import Database
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+class BookRow(NamedTuple):
+    """One line of the book table: only what the table shows, loaded in one query."""
+
+    id: int
+    name: str
+    domain: str | None
+    segment: str
+    arr_minor: int
+    currency: str
+    renewal_date: date | None
+    lifecycle: str
+    owner: str | None
+    tags: str
+    archived: bool
+    industry: str | None
+
+
+_BOOK_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.domain,
+    Account.segment,
+    Account.arr_minor,
+    Account.currency,
+    Account.renewal_date,
+    Account.lifecycle,
+    Account.owner,
+    Account.tags,
+    col(Account.archived_at).is_not(None),
+    Account.industry,
+)
+
+
+def list_book(db: Database) -> list[BookRow]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*_BOOK_COLUMNS).order_by(func.lower(Account.name))).all()
+    return [BookRow(*r) for r in rows]
+
+
+def book_row(db: Database, account_id: int) -> BookRow:
+    with db.engine.connect() as conn:
+        row = conn.execute(select(*_BOOK_COLUMNS).where(Account.id == account_id)).first()
+    if row is None:
+        raise NotFoundError(f"account {account_id} does not exist")
+    return BookRow(*row)
+
+
+def count_accounts(db: Database, *, include_archived: bool = False) -> int:
+    query = select(func.count()).select_from(Account)
+    if not include_archived:
+        query = query.where(col(Account.archived_at).is_(None))
+    with db.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def get_account(db: Database, account_id: int) -> Account:
+    with db.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"account {account_id} does not exist")
+        return account
+
+
+def draft_of(account: Account) -> AccountDraft:
+    return AccountDraft(
+        name=account.name,
+        domain=account.domain,
+        segment=account.segment,
+        industry=account.industry,
+        arr_minor=account.arr_minor,
+        currency=account.currency,
+        contract_start=account.contract_start,
+        renewal_date=account.renewal_date,
+        lifecycle=account.lifecycle,
+        licensed_seats=account.licensed_seats,
+        owner=account.owner,
+        tags=normalize_tags(account.tags),
+        payment_issue=account.payment_issue,
+    )
+
+
+def domain_conflict(db: Database, domain: str | None, *, exclude_id: int | None = None) -> str | None:
+    """Name of another account already using ``domain`` (a warning, not an error)."""
+    value = normalize_domain(domain)
+    if not value:
+        return None
+    query = select(Account.name).where(Account.domain == value)
+    if exclude_id is not None:
+        query = query.where(Account.id != exclude_id)
+    with db.engine.connect() as conn:
+        return conn.execute(query.limit(1)).scalar_one_or_none()
+
+
+def _checked(draft: AccountDraft) -> AccountDraft:
+    clean = draft.normalized()
+    errors = validate_account(clean)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _apply(account: Account, draft: AccountDraft) -> None:
+    for key, value in draft.as_dict().items():
+        setattr(account, key, value)
+
+
+def create_account(
+    db: Database, draft: AccountDraft, *, today: date | None = None, session: Session | None = None
+) -> Account:
+    """Create an account; an ARR without history gets an implicit ``new`` event."""
+    clean = _checked(draft)
+    with db.unit(session) as s:
+        account = Account()
+        _apply(account, clean)
+        s.add(account)
+        s.flush()
+        if clean.arr_minor > 0:
+            s.add(
+                ArrEvent(
+                    account_id=account.id,
+                    on=clean.contract_start or today or datetime.now(UTC).date(),
+                    kind=ArrEventKind.NEW.value,
+                    arr_after_minor=clean.arr_minor,
+                    currency=clean.currency,
+                    implicit=True,
+                )
+            )
+        s.flush()
+        s.refresh(account)
+        return account
+
+
+ARR_CHANGE_KINDS = ("expansion", "contraction", "correction")
+
+
+def update_account(
+    db: Database,
+    account_id: int,
+    draft: AccountDraft,
+    *,
+    arr_change: str | None = None,
+    today: date | None = None,
+) -> Account:
+    """Save edits. A changed ARR records an ARR event (or amends the latest, for a correction)."""
+    clean = _checked(draft)
+    if arr_change is not None and arr_change not in ARR_CHANGE_KINDS:
+        raise ValueError(f"arr_change must be one of {ARR_CHANGE_KINDS}")
+    on = today or datetime.now(UTC).date()
+    with db.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"account {account_id} does not exist")
+        before = account.arr_minor
+        _apply(account, clean)
+        if clean.arr_minor != before:
+            _record_arr_change(s, account, before, clean.arr_minor, arr_change, on)
+        s.flush()
+        s.refresh(account)
+        return account
+
+
+def _record_arr_change(
+    s: Session, account: Account, before: int, after: int, kind: str | None, on: date
+) -> None:
+    latest = s.scalars(
+        select(ArrEvent)
+        .where(ArrEvent.account_id == account.id)
+        .order_by(col(ArrEvent.on).desc(), col(ArrEvent.id).desc())
+        .limit(1)
+    ).first()
+    if kind == "correction" and latest is not None:
+        latest.arr_after_minor = after
+        latest.currency = account.currency
+        return
+    if latest is None:
+        event_kind = ArrEventKind.NEW.value
+    elif after == 0:
+        event_kind = ArrEventKind.CHURN.value
+    elif before == 0:
+        event_kind = ArrEventKind.REACTIVATION.value
+    else:
+        event_kind = (ArrEventKind.EXPANSION if after > before else ArrEventKind.CONTRACTION).value
+    s.add(
+        ArrEvent(
+            account_id=account.id,
+            on=on,
+            kind=event_kind,
+            arr_after_minor=after,
+            currency=account.currency,
+            implicit=latest is None,
+        )
+    )
+
+
+def set_archived(db: Database, account_ids: list[int], archived: bool) -> None:
+    """Archive or restore accounts (the undoable alternative to deleting)."""
+    with db.session() as s:
+        s.execute(
+            update(Account)
+            .where(col(Account.id).in_(account_ids))
+            .values(archived_at=utcnow() if archived else None, updated_at=utcnow())
+        )
+
+
+class NotArchivedError(ValueError):
+    pass
+
+
+def delete_account(db: Database, account_id: int) -> None:
+    """Delete for good; only archived accounts may be deleted."""
+    with db.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"account {account_id} does not exist")
+        if account.archived_at is None:
+            raise NotArchivedError("Archive the account before deleting it.")
+        contact_ids = select(Contact.id).where(Contact.account_id == account_id)
+        s.execute(
+            delete(ExternalRef).where(
+                ExternalRef.entity == "account", ExternalRef.entity_id == account_id
+            )
+        )
+        s.execute(
+            delete(ExternalRef).where(
+                ExternalRef.entity == "contact", col(ExternalRef.entity_id).in_(contact_ids)
+            )
+        )
+        s.delete(account)
