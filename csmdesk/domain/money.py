@@ -96,6 +96,13 @@ def format_money(minor: int, currency: str = "USD", *, cents: bool = False) -> s
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency.upper()} {number}"
 
 
+def format_amount(minor: int, currency: str = "USD") -> str:
+    """The number alone, for an edit field next to a currency picker: ``120,000`` or ``99.50``."""
+    factor = minor_factor(currency)
+    whole, frac = divmod(minor, factor)
+    return f"{whole:,}" if not frac else f"{Decimal(minor) / factor:,.2f}"
+
+
 def format_money_compact(minor: int, currency: str = "USD") -> str:
     """``$1.2M``, ``$450K`` for tight places such as table cells and charts."""
     value = minor / minor_factor(currency)

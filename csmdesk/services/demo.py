@@ -286,3 +286,19 @@ def build_demo_book(
 
 def is_demo(db: Database) -> bool:
     return records.get_meta(db, DEMO_META_KEY) is not None
+
+
+class NotADemoBookError(RuntimeError):
+    """The file already holds a real book; the demo never writes into one."""
+
+
+def ensure_demo_book(db: Database, *, today: date | None = None) -> DemoSummary | None:
+    """Build the demo book in an empty database; ``None`` when it is already there."""
+    if is_demo(db):
+        return None
+    if accounts.count_accounts(db, include_archived=True):
+        raise NotADemoBookError(
+            f"{db.path} already holds accounts that are not the demo book; "
+            "the demo is only ever created in an empty or demo database."
+        )
+    return build_demo_book(db, today=today)

@@ -1,0 +1,41 @@
+"""The ``csmdesk`` command: starts the window, or runs a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from csmdesk import APP_NAME, __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csmdesk",
+        description=f"{APP_NAME}: the offline-first workbench for Customer Success Managers.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--db", metavar="PATH",
+                        help="database file to open (default: CSMDESK_DB, else the user data dir)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo book (a separate database, created on first use)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"),
+                        help="colour scheme for this run (default: as set, else follow the system)")
+    parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from csmdesk.logs import setup_logging
+    from csmdesk.paths import resolve_db_path
+
+    setup_logging()
+    db_path = resolve_db_path(args.db, demo=args.demo)
+    from csmdesk.gui.app import run_gui
+
+    return run_gui(db_path, demo=args.demo, theme=args.theme, quit_after_ms=args.quit_after)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""New / Edit Account: validates as you type, Save stays disabled until the form is valid."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
+
+from csmdesk.domain.accounts import (
+    LIFECYCLE_LABELS,
+    SEGMENT_LABELS,
+    AccountDraft,
+    normalize_tags,
+    parse_seats,
+    validate_account,
+)
+from csmdesk.domain.money import MoneyError, format_amount, parse_money
+from csmdesk.gui.forms.ui_account_dialog import Ui_AccountDialog
+from csmdesk.gui.widgets import get_date, make_optional, mark_invalid, set_date
+from csmdesk.models import Lifecycle, Segment
+
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "INR", "SEK")
+
+
+class AccountDialog(QDialog):
+    """Edits an :class:`AccountDraft`; ``domain_check`` names another account using a domain."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        draft: AccountDraft | None = None,
+        domain_check: object = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ui = Ui_AccountDialog()
+        self.ui.setupUi(self)
+        self._domain_check = domain_check
+        self._draft: AccountDraft | None = None
+        ui = self.ui
+        self.setWindowTitle("New account" if draft is None else f"Edit {draft.name}")
+        for segment in Segment:
+            ui.segmentCombo.addItem(SEGMENT_LABELS[segment], segment.value)
+        for stage in Lifecycle:
+            ui.lifecycleCombo.addItem(LIFECYCLE_LABELS[stage], stage.value)
+        ui.currencyCombo.addItems(CURRENCIES)
+        make_optional(ui.contractStartEdit)
+        make_optional(ui.renewalEdit)
+        ui.errorLabel.setObjectName("errorLabel")
+        ui.warningLabel.setObjectName("warningLabel")
+        self.save_button = ui.buttonBox.button(QDialogButtonBox.StandardButton.Save)
+        ui.buttonBox.accepted.connect(self.accept)
+        ui.buttonBox.rejected.connect(self.reject)
+        if draft is not None:
+            self._load(draft)
+        for edit in (ui.nameEdit, ui.domainEdit, ui.arrEdit, ui.seatsEdit, ui.industryEdit,
+                     ui.ownerEdit, ui.tagsEdit):
+            edit.textChanged.connect(self._revalidate)
+        ui.currencyCombo.currentTextChanged.connect(self._revalidate)
+        ui.segmentCombo.currentIndexChanged.connect(self._revalidate)
+        ui.lifecycleCombo.currentIndexChanged.connect(self._revalidate)
+        ui.contractStartEdit.dateChanged.connect(self._revalidate)
+        ui.renewalEdit.dateChanged.connect(self._revalidate)
+        ui.paymentIssueCheck.toggled.connect(self._revalidate)
+        self._revalidate()
+        ui.nameEdit.setFocus()
+
+    def _load(self, draft: AccountDraft) -> None:
+        ui = self.ui
+        ui.nameEdit.setText(draft.name)
+        ui.domainEdit.setText(draft.domain or "")
+        ui.segmentCombo.setCurrentIndex(max(0, ui.segmentCombo.findData(draft.segment)))
+        ui.lifecycleCombo.setCurrentIndex(max(0, ui.lifecycleCombo.findData(draft.lifecycle)))
+        ui.industryEdit.setText(draft.industry or "")
+        if draft.arr_minor:
+            ui.arrEdit.setText(format_amount(draft.arr_minor, draft.currency))
+        ui.currencyCombo.setCurrentText(draft.currency)
+        set_date(ui.contractStartEdit, draft.contract_start)
+        set_date(ui.renewalEdit, draft.renewal_date)
+        ui.seatsEdit.setText("" if draft.licensed_seats is None else str(draft.licensed_seats))
+        ui.ownerEdit.setText(draft.owner or "")
+        ui.tagsEdit.setText(", ".join(draft.tags))
+        ui.paymentIssueCheck.setChecked(draft.payment_issue)
+
+    def _read(self) -> tuple[AccountDraft | None, dict[str, str]]:
+        ui = self.ui
+        errors: dict[str, str] = {}
+        currency = ui.currencyCombo.currentText().strip().upper() or "USD"
+        arr_minor = 0
+        try:
+            arr_minor, typed_currency = parse_money(ui.arrEdit.text(), currency)
+            if typed_currency != currency and ui.arrEdit.text().strip():
+                currency = typed_currency
+        except MoneyError as exc:
+            errors["arr"] = f"ARR: {exc}."
+        seats = None
+        try:
+            seats = parse_seats(ui.seatsEdit.text())
+        except ValueError as exc:
+            errors["licensed_seats"] = f"Seats: {exc}."
+        draft = AccountDraft(
+            name=ui.nameEdit.text(),
+            domain=ui.domainEdit.text(),
+            segment=ui.segmentCombo.currentData(),
+            industry=ui.industryEdit.text(),
+            arr_minor=arr_minor,
+            currency=currency,
+            contract_start=get_date(ui.contractStartEdit),
+            renewal_date=get_date(ui.renewalEdit),
+            lifecycle=ui.lifecycleCombo.currentData(),
+            licensed_seats=seats,
+            owner=ui.ownerEdit.text(),
+            tags=normalize_tags(ui.tagsEdit.text()),
+            payment_issue=ui.paymentIssueCheck.isChecked(),
+        )
+        errors.update({k: v for k, v in validate_account(draft).items() if k not in errors})
+        return (None if errors else draft.normalized()), errors
+
+    def _revalidate(self, *_: object) -> None:
+        ui = self.ui
+        draft, errors = self._read()
+        fields = {
+            "name": ui.nameEdit,
+            "domain": ui.domainEdit,
+            "arr": ui.arrEdit,
+            "currency": ui.currencyCombo,
+            "licensed_seats": ui.seatsEdit,
+            "renewal_date": ui.renewalEdit,
+        }
+        for key, widget in fields.items():
+            mark_invalid(widget, errors.get(key))
+        # An empty name on a brand-new form is not yet an error worth shouting about.
+        shown = dict(errors)
+        if "name" in shown and not ui.nameEdit.isModified() and not ui.nameEdit.text():
+            shown.pop("name")
+        ui.errorLabel.setText("\n".join(shown.values()))
+        ui.errorLabel.setVisible(bool(shown))
+        warning = ""
+        if draft is not None and draft.domain and callable(self._domain_check):
+            other = self._domain_check(draft.domain)
+            if other:
+                warning = f"Another account, {other}, already uses the domain {draft.domain}."
+        ui.warningLabel.setText(warning)
+        ui.warningLabel.setVisible(bool(warning))
+        self._draft = draft
+        self.save_button.setEnabled(draft is not None)
+
+    def draft(self) -> AccountDraft | None:
+        """The validated values, or ``None`` while the form is invalid."""
+        return self._draft
+
+    def accept(self) -> None:
+        if self._draft is not None:
+            super().accept()

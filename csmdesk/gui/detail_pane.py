@@ -1,0 +1,256 @@
+"""The selected account: its facts and its contacts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS, ValidationError
+from csmdesk.domain.money import format_money
+from csmdesk.domain.renewals import describe_days_left, days_until
+from csmdesk.gui import messages
+from csmdesk.gui.contact_dialog import ContactDialog
+from csmdesk.gui.contacts_model import ContactsModel
+from csmdesk.models import Account, ContactRole, Lifecycle, Segment
+from csmdesk.services import contacts as contact_service
+from csmdesk.store import Database
+
+log = logging.getLogger(__name__)
+
+_FACTS = (
+    ("domain", "Domain"),
+    ("industry", "Industry"),
+    ("arr", "ARR"),
+    ("contract_start", "Contract start"),
+    ("renewal", "Renewal"),
+    ("seats", "Licensed seats"),
+    ("owner", "Owner"),
+    ("tags", "Tags"),
+    ("payment", "Payment"),
+)
+
+
+class DetailPane(QWidget):
+    edit_requested = Signal()
+    contacts_changed = Signal(int)
+
+    def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.today = today
+        self.account: Account | None = None
+        self.stack = QStackedWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        self.placeholder = QLabel("Select an account to see its details.\n"
+                                  "Tip: Ctrl+K jumps to any account by name.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setObjectName("emptyState")
+        self.stack.addWidget(self.placeholder)
+
+        page = QWidget()
+        self.stack.addWidget(page)
+        layout = QVBoxLayout(page)
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("accountTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("accountSubtitle")
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        header.addLayout(titles, 1)
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.setToolTip("Edit this account (Ctrl+E)")
+        self.edit_button.clicked.connect(self.edit_requested)
+        header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+
+        self.archived_banner = QLabel("This account is archived. Restore it from Edit ▸ Restore.")
+        self.archived_banner.setObjectName("archivedBanner")
+        layout.addWidget(self.archived_banner)
+
+        facts = QFormLayout()
+        facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.fact_labels: dict[str, QLabel] = {}
+        for key, label in _FACTS:
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setObjectName(f"fact_{key}")
+            facts.addRow(f"{label}:", value)
+            self.fact_labels[key] = value
+        layout.addLayout(facts)
+
+        box = QGroupBox("Contacts")
+        box_layout = QVBoxLayout(box)
+        self.contacts_model = ContactsModel(self)
+        self.contacts_view = QTableView()
+        self.contacts_view.setObjectName("contactsView")
+        self.contacts_view.setAccessibleName("Contacts")
+        self.contacts_view.setModel(self.contacts_model)
+        self.contacts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.contacts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.contacts_view.verticalHeader().hide()
+        self.contacts_view.horizontalHeader().setStretchLastSection(True)
+        self.contacts_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.contacts_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.contacts_view.doubleClicked.connect(lambda _i: self.edit_contact())
+        self.contacts_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        box_layout.addWidget(self.contacts_view)
+        buttons = QHBoxLayout()
+        self.add_contact_button = QPushButton("&Add contact…")
+        self.edit_contact_button = QPushButton("Edit contact…")
+        self.champion_button = QPushButton("Mark &champion")
+        self.left_button = QPushButton("Mark &left")
+        self.remove_contact_button = QPushButton("Remove")
+        for button, slot in (
+            (self.add_contact_button, self.add_contact),
+            (self.edit_contact_button, self.edit_contact),
+            (self.champion_button, self.toggle_champion),
+            (self.left_button, self.toggle_left),
+            (self.remove_contact_button, self.remove_contact),
+        ):
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        box_layout.addLayout(buttons)
+        layout.addWidget(box, 1)
+        self._update_buttons()
+
+    # --- showing --------------------------------------------------------------
+    def show_account(self, account: Account | None) -> None:
+        self.account = account
+        if account is None:
+            self.stack.setCurrentIndex(0)
+            self.contacts_model.set_contacts([])
+            return
+        self.stack.setCurrentIndex(1)
+        self.title.setText(account.name)
+        segment = SEGMENT_LABELS.get(Segment(account.segment), account.segment)
+        stage = LIFECYCLE_LABELS.get(Lifecycle(account.lifecycle), account.lifecycle)
+        self.subtitle.setText(" · ".join(x for x in (segment, stage, account.industry) if x))
+        self.archived_banner.setVisible(account.archived_at is not None)
+        left = days_until(account.renewal_date, self.today)
+        values = {
+            "domain": account.domain or "—",
+            "industry": account.industry or "—",
+            "arr": format_money(account.arr_minor, account.currency),
+            "contract_start": account.contract_start.isoformat() if account.contract_start else "—",
+            "renewal": (f"{account.renewal_date.isoformat()} ({describe_days_left(left)})"
+                        if account.renewal_date else "—"),
+            "seats": f"{account.licensed_seats:,}" if account.licensed_seats is not None else "—",
+            "owner": account.owner or "—",
+            "tags": account.tags or "—",
+            "payment": "Payment issue flagged" if account.payment_issue else "OK",
+        }
+        for key, text in values.items():
+            self.fact_labels[key].setText(text)
+        self.reload_contacts()
+
+    def reload_contacts(self, select_id: int | None = None) -> None:
+        if self.account is None or self.account.id is None:
+            return
+        self.contacts_model.set_contacts(contact_service.list_contacts(self.db, self.account.id))
+        if select_id is not None:
+            row = self.contacts_model.row_of(select_id)
+            if row is not None:
+                self.contacts_view.selectRow(row)
+        self._update_buttons()
+
+    def _selected_contact_id(self) -> int | None:
+        rows = self.contacts_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.contacts_model.contact(rows[0].row()).id
+
+    def _update_buttons(self, *_: object) -> None:
+        has = self._selected_contact_id() is not None
+        for button in (self.edit_contact_button, self.champion_button, self.left_button,
+                       self.remove_contact_button):
+            button.setEnabled(has)
+        if has:
+            contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
+            is_champion = ContactRole.CHAMPION.value in contact.roles.split(",")
+            self.champion_button.setText("Unmark &champion" if is_champion else "Mark &champion")
+            self.left_button.setText("Mark &current" if contact.left_on else "Mark &left")
+
+    # --- contact actions --------------------------------------------------------
+    def _changed(self, contact_id: int | None) -> None:
+        self.reload_contacts(contact_id)
+        if self.account is not None and self.account.id is not None:
+            self.contacts_changed.emit(self.account.id)
+
+    def add_contact(self) -> None:
+        if self.account is None or self.account.id is None:
+            return
+        dialog = ContactDialog(self)
+        if dialog.exec() and (draft := dialog.draft()) is not None:
+            try:
+                contact = contact_service.add_contact(self.db, self.account.id, draft)
+            except ValidationError as exc:
+                messages.error(self, "Contact not saved", str(exc))
+                return
+            log.info("contact %s added to account %s", contact.id, self.account.id)
+            self._changed(contact.id)
+
+    def edit_contact(self) -> None:
+        contact_id = self._selected_contact_id()
+        if contact_id is None:
+            return
+        contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
+        dialog = ContactDialog(self, contact_service.draft_of(contact))
+        if dialog.exec() and (draft := dialog.draft()) is not None:
+            try:
+                contact_service.update_contact(self.db, contact_id, draft)
+            except ValidationError as exc:
+                messages.error(self, "Contact not saved", str(exc))
+                return
+            self._changed(contact_id)
+
+    def toggle_champion(self) -> None:
+        contact_id = self._selected_contact_id()
+        if contact_id is None:
+            return
+        contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
+        on = ContactRole.CHAMPION.value not in contact.roles.split(",")
+        contact_service.set_role(self.db, contact_id, ContactRole.CHAMPION, on)
+        self._changed(contact_id)
+
+    def toggle_left(self) -> None:
+        contact_id = self._selected_contact_id()
+        if contact_id is None:
+            return
+        contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
+        contact_service.mark_left(self.db, contact_id, None if contact.left_on else self.today)
+        self._changed(contact_id)
+
+    def remove_contact(self) -> None:
+        contact_id = self._selected_contact_id()
+        if contact_id is None:
+            return
+        contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
+        if not messages.confirm(self, "Remove contact",
+                                f"Remove {contact.name} from this account? This cannot be undone; "
+                                "use “Mark left” to keep their history.", "Remove"):
+            return
+        contact_service.remove_contact(self.db, contact_id)
+        self._changed(None)

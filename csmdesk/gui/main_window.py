@@ -1,0 +1,356 @@
+"""The main window: menus, the book on the left, the selected account on the right."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter
+
+from csmdesk import APP_NAME, __version__
+from csmdesk.domain.accounts import ValidationError
+from csmdesk.gui import messages
+from csmdesk.gui.account_dialog import AccountDialog
+from csmdesk.gui.book_model import BookModel
+from csmdesk.gui.book_panel import BookPanel
+from csmdesk.gui.detail_pane import DetailPane
+from csmdesk.gui.quick_switcher import QuickSwitcher
+from csmdesk.logs import log_file
+from csmdesk.services import accounts as account_service
+from csmdesk.services.accounts import NotArchivedError, NotFoundError
+from csmdesk.store import Database
+
+log = logging.getLogger(__name__)
+
+
+class ArchiveCommand(QUndoCommand):
+    """Archive (or restore) accounts; Ctrl+Z takes it back."""
+
+    def __init__(self, window: MainWindow, ids: list[int], archived: bool) -> None:
+        names = ", ".join(window.model.book_row(window.model.row_of(i) or 0).name for i in ids[:3])
+        verb = "Archive" if archived else "Restore"
+        super().__init__(f"{verb} {names}{'…' if len(ids) > 3 else ''}")
+        self.window, self.ids, self.archived = window, ids, archived
+
+    def redo(self) -> None:
+        self.window.set_archived(self.ids, self.archived)
+
+    def undo(self) -> None:
+        self.window.set_archived(self.ids, not self.archived)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, *, today: date | None = None, demo: bool = False) -> None:
+        super().__init__()
+        self.db = db
+        self.today = today or date.today()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"{APP_NAME} — {db.path.name}" + (" (demo book)" if demo else ""))
+        self.settings = QSettings()
+        self.undo_stack = QUndoStack(self)
+
+        self.model = BookModel(self.today, self)
+        self.book = BookPanel(self.model)
+        self.detail = DetailPane(db, self.today)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.book)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.switcher = QuickSwitcher(self._switcher_items, self)
+        self.switcher.chosen.connect(self.go_to_account)
+        self.book.current_changed.connect(self._show_account)
+        self.book.activated.connect(lambda _id: self.edit_account())
+        self.book.new_requested.connect(self.new_account)
+        self.book.demo_requested.connect(self.open_demo)
+        self.detail.edit_requested.connect(self.edit_account)
+
+        self.path_label = QLabel(str(db.path))
+        self.path_label.setToolTip("The database this window works on")
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.count_label)
+        self._build_actions()
+        self.reload()
+        self.book.proxy.rowsInserted.connect(self._update_count)
+        self.book.proxy.rowsRemoved.connect(self._update_count)
+        self.book.proxy.modelReset.connect(self._update_count)
+        self.book.proxy.layoutChanged.connect(self._update_count)
+        self._restore_state()
+        # Days-left columns must roll over at midnight for a window left open for days.
+        self._day_timer = QTimer(self)
+        self._day_timer.timeout.connect(self._check_date)
+        self._day_timer.start(60_000)
+
+    # --- actions and menus -------------------------------------------------------------
+    def _action(self, text: str, slot: object, shortcut: object = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))  # type: ignore[arg-type]
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._action("&New account…", self.new_account, QKeySequence.StandardKey.New)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self._action("Open the &demo book", self.open_demo))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        edit_menu = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
+        self.edit_action = self._action("&Edit account…", self.edit_account, "Ctrl+E")
+        self.archive_action = self._action("&Archive account", self.archive_selected,
+                                           QKeySequence.StandardKey.Delete,
+                                           "Move the selected accounts to the archive (undo: Ctrl+Z)")
+        self.restore_action = self._action("Re&store account", self.restore_selected,
+                                           "Ctrl+Shift+R")
+        self.delete_action = self._action("&Delete permanently…", self.delete_selected, "Shift+Del",
+                                          "Delete archived accounts for good")
+        edit_menu.addActions([self.edit_action, self.archive_action, self.restore_action,
+                              self.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self._action("&Find…", self.focus_filter, QKeySequence.StandardKey.Find))
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self._action("Show &archive", self.book.archived_button.toggle,
+                                         "Ctrl+Shift+A"))
+        view_menu.addAction(self._action("&Clear filters", self.book.clear_filters, "Ctrl+Shift+L"))
+        view_menu.addAction(self._action("&Reload", self.reload, QKeySequence.StandardKey.Refresh))
+
+        go_menu = bar.addMenu("&Go")
+        go_menu.addAction(self._action("&Go to account…", self.open_switcher, "Ctrl+K"))
+        go_menu.addAction(self._action("&Book", lambda: self.book.table.setFocus(), "Ctrl+1"))
+        go_menu.addAction(self._action("&Contacts", lambda: self.detail.contacts_view.setFocus(),
+                                       "Ctrl+2"))
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About CSM Desk", self.show_about))
+        self.book.current_changed.connect(lambda _id: self._update_actions())
+        self.book.archived_button.toggled.connect(lambda _on: self._update_actions())
+
+    def _update_actions(self) -> None:
+        has = self.book.current_id() is not None
+        archive_view = self.book.archived_button.isChecked()
+        self.edit_action.setEnabled(has)
+        self.archive_action.setEnabled(has and not archive_view)
+        self.restore_action.setEnabled(has and archive_view)
+        self.delete_action.setEnabled(has and archive_view)
+
+    # --- data ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        keep = self.book.current_id()
+        self.model.set_rows(account_service.list_book(self.db))
+        self.book.update_empty_state()
+        if keep is not None:
+            self.book.select_id(keep)
+        self._update_count()
+        self._update_actions()
+
+    def _update_count(self, *_: object) -> None:
+        total = sum(1 for r in self.model.rows() if not r.archived)
+        shown = self.book.proxy.rowCount()
+        where = "archived" if self.book.archived_button.isChecked() else "shown"
+        self.count_label.setText(f"{total:,} accounts · {shown:,} {where}")
+
+    def _refresh_row(self, account_id: int) -> None:
+        try:
+            self.model.upsert(account_service.book_row(self.db, account_id))
+        except NotFoundError:
+            self.model.remove(account_id)
+        self.book.update_empty_state()
+        self._update_count()
+
+    def _show_account(self, account_id: int | None) -> None:
+        if account_id is None:
+            self.detail.show_account(None)
+            return
+        try:
+            self.detail.show_account(account_service.get_account(self.db, account_id))
+        except NotFoundError:
+            self.detail.show_account(None)
+        self.settings.setValue(self._last_key(), account_id)
+
+    def _switcher_items(self) -> list[tuple[int, str]]:
+        return [(r.id, r.name) for r in self.model.rows()]
+
+    # --- account actions ---------------------------------------------------------------------
+    def new_account(self) -> None:
+        dialog = AccountDialog(self, domain_check=lambda d: account_service.domain_conflict(self.db, d))
+        if not dialog.exec() or (draft := dialog.draft()) is None:
+            return
+        try:
+            account = account_service.create_account(self.db, draft, today=self.today)
+        except ValidationError as exc:
+            messages.error(self, "Account not saved", str(exc))
+            return
+        assert account.id is not None
+        log.info("account %s created", account.id)
+        self._refresh_row(account.id)
+        self.book.reveal(account.id, archived=False)
+        self.statusBar().showMessage(f"Created {account.name}", 4000)
+
+    def edit_account(self) -> None:
+        account_id = self.book.current_id()
+        if account_id is None:
+            return
+        account = account_service.get_account(self.db, account_id)
+        dialog = AccountDialog(
+            self,
+            account_service.draft_of(account),
+            domain_check=lambda d: account_service.domain_conflict(self.db, d, exclude_id=account_id),
+        )
+        if not dialog.exec() or (draft := dialog.draft()) is None:
+            return
+        try:
+            account_service.update_account(self.db, account_id, draft, today=self.today)
+        except ValidationError as exc:
+            messages.error(self, "Account not saved", str(exc))
+            return
+        self._refresh_row(account_id)
+        self.book.select_id(account_id)
+        self._show_account(account_id)
+        self.statusBar().showMessage(f"Saved {draft.name}", 4000)
+
+    def set_archived(self, ids: list[int], archived: bool) -> None:
+        account_service.set_archived(self.db, ids, archived)
+        for account_id in ids:
+            self._refresh_row(account_id)
+        verb = "Archived" if archived else "Restored"
+        self.statusBar().showMessage(f"{verb} {len(ids)} account(s) — Ctrl+Z to undo", 6000)
+        self._update_actions()
+
+    def archive_selected(self) -> None:
+        ids = self.book.selected_ids()
+        if ids and not self.book.archived_button.isChecked():
+            self.undo_stack.push(ArchiveCommand(self, ids, archived=True))
+
+    def restore_selected(self) -> None:
+        ids = self.book.selected_ids()
+        if ids and self.book.archived_button.isChecked():
+            self.undo_stack.push(ArchiveCommand(self, ids, archived=False))
+
+    def delete_selected(self) -> None:
+        ids = self.book.selected_ids()
+        if not ids or not self.book.archived_button.isChecked():
+            return
+        names = ", ".join(self.model.book_row(self.model.row_of(i) or 0).name for i in ids[:5])
+        if not messages.confirm(
+            self, "Delete permanently",
+            f"Delete {len(ids)} archived account(s) ({names}) with their contacts, notes and "
+            "history? This cannot be undone.", "Delete",
+        ):
+            return
+        for account_id in ids:
+            try:
+                account_service.delete_account(self.db, account_id)
+            except (NotArchivedError, NotFoundError) as exc:
+                messages.error(self, "Not deleted", str(exc))
+                continue
+            self.model.remove(account_id)
+        self.undo_stack.clear()  # undoing an archive of a deleted account is impossible
+        self.book.update_empty_state()
+        self._update_count()
+
+    def go_to_account(self, account_id: int) -> None:
+        row = self.model.row_of(account_id)
+        if row is None:
+            return
+        self.book.reveal(account_id, archived=self.model.book_row(row).archived)
+        self.book.table.setFocus()
+
+    def open_switcher(self) -> None:
+        self.switcher.open_switcher()
+
+    def focus_filter(self) -> None:
+        self.book.filter_edit.setFocus()
+        self.book.filter_edit.selectAll()
+
+    def open_demo(self) -> None:
+        from csmdesk.gui.app import launch_demo_process
+
+        if not launch_demo_process():
+            messages.error(self, "Demo book", "The demo book could not be started.")
+
+    def show_about(self) -> None:
+        messages.info(
+            self, f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\nDatabase: {self.db.path}\nLog file: {log_file()}\n\n"
+            "Built with Qt (LGPL-3.0) via PySide6, SQLite, SQLAlchemy/SQLModel and Matplotlib.",
+        )
+
+    def _check_date(self) -> None:
+        today = date.today()
+        if today != self.today:
+            self.today = self.detail.today = today
+            self.model.set_today(today)
+
+    # --- remembered state -------------------------------------------------------------------
+    def _key(self, name: str) -> str:
+        return f"window/{name}"
+
+    def _last_key(self) -> str:
+        # QSettings treats "/" as a group separator, so key the database by a digest of its path.
+        import hashlib
+
+        return f"databases/{hashlib.sha1(str(self.db.path).encode()).hexdigest()[:12]}/last_account"
+
+    def _restore_state(self) -> None:
+        s = self.settings
+        geometry = s.value(self._key("geometry"))
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 820)
+        splitter = s.value(self._key("splitter"))
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([820, 540])
+        header = s.value(self._key("book_header"))
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.book.table.horizontalHeader().restoreState(header)
+        last = s.value(self._last_key())
+        try:
+            last_id = int(last) if last is not None else None
+        except (TypeError, ValueError):
+            last_id = None
+        if last_id is None or not self.book.select_id(last_id):
+            if self.book.proxy.rowCount():
+                self.book.table.selectRow(0)
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue(self._key("geometry"), self.saveGeometry())
+        s.setValue(self._key("splitter"), self.splitter.saveState())
+        s.setValue(self._key("book_header"), self.book.table.horizontalHeader().saveState())
+        current = self.book.current_id()
+        if current is not None:
+            s.setValue(self._last_key(), current)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        super().closeEvent(event)
+
+    def bring_forward(self) -> None:
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
