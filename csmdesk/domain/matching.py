@@ -8,8 +8,8 @@ from collections.abc import Iterable
 def score(query: str, name: str) -> int | None:
     """Lower is better; ``None`` when ``name`` does not match ``query``.
 
-    Whole-name prefix beats word prefix beats substring beats letters in order
-    ("acro" finds "Acme Robotics").
+    Whole-name prefix beats word prefix beats initials ("nt" → "Northwind
+    Traders") beats substring beats letters in order ("acro" → "Acme Robotics").
     """
     q = query.casefold().strip()
     n = name.casefold()
@@ -20,10 +20,10 @@ def score(query: str, name: str) -> int | None:
     words = n.split()
     if any(w.startswith(q) for w in words):
         return 1
-    if q in n:
-        return 2
     initials = "".join(w[0] for w in words if w)
-    if initials.startswith(q.replace(" ", "")):
+    if len(q) > 1 and initials.startswith(q.replace(" ", "")):
+        return 2
+    if q in n:
         return 3
     pos = 0
     for ch in q.replace(" ", ""):

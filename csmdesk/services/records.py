@@ -149,6 +149,8 @@ def log_touchpoint(
     _require(kind, TouchpointKind, "kind")
     if duration_minutes is not None and duration_minutes < 0:
         raise ValidationError({"duration_minutes": "A duration cannot be negative."})
+    if occurred_at.tzinfo is None:
+        raise ValidationError({"occurred_at": "The time needs a time zone (use UTC)."})
     with db.unit(session) as s:
         _require_account(s, account_id)
         touchpoint = Touchpoint(
