@@ -1,0 +1,245 @@
+"""The main window driven like a user would: keys, clicks, dialogs, on a real database."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from csmdesk.gui.account_dialog import AccountDialog
+from csmdesk.gui.book_model import COL_ARR, COL_NAME
+from csmdesk.gui.contact_dialog import ContactDialog
+from csmdesk.gui.main_window import MainWindow
+from csmdesk.services import accounts, contacts
+from tests.conftest import TODAY
+from tests.gui.helpers import when_dialog_opens
+
+import pytest
+
+
+@pytest.fixture
+def window(qtbot, demo_db, message_log):  # type: ignore[no-untyped-def]
+    win = MainWindow(demo_db, today=TODAY, demo=True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def _names(win: MainWindow) -> list[str]:
+    proxy = win.book.proxy
+    return [proxy.data(proxy.index(r, COL_NAME)) for r in range(proxy.rowCount())]
+
+
+def test_title_and_status_bar(window: MainWindow) -> None:
+    assert "CSM Desk" in window.windowTitle()
+    assert str(window.db.path) in window.path_label.text()
+    assert window.count_label.text().startswith("40 accounts")
+
+
+def test_create_account_through_dialog(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def fill(dialog: QDialog) -> None:
+        assert isinstance(dialog, AccountDialog)
+        save = dialog.ui.buttonBox.button(QDialogButtonBox.StandardButton.Save)
+        assert not save.isEnabled()
+        qtbot.keyClicks(dialog.ui.nameEdit, "Zenith Payments")
+        qtbot.keyClicks(dialog.ui.domainEdit, "zenithpay.com")
+        qtbot.keyClicks(dialog.ui.arrEdit, "$48,500")
+        qtbot.keyClicks(dialog.ui.seatsEdit, "75")
+        assert save.isEnabled()
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+    problems = when_dialog_opens(fill)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert problems == []
+    created = [r for r in accounts.list_book(window.db) if r.name == "Zenith Payments"]
+    assert len(created) == 1 and created[0].arr_minor == 4_850_000
+    assert window.book.current_id() == created[0].id
+    assert window.detail.title.text() == "Zenith Payments"
+    assert window.count_label.text().startswith("41 accounts")
+
+
+def test_cancelled_dialog_writes_nothing(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def fill(dialog: QDialog) -> None:
+        qtbot.keyClicks(dialog.ui.nameEdit, "Never saved")  # type: ignore[attr-defined]
+        dialog.reject()
+
+    when_dialog_opens(fill)
+    window.new_action.trigger()
+    assert "Never saved" not in [r.name for r in accounts.list_book(window.db)]
+
+
+def test_filter_as_you_type(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.book.filter_edit.hasFocus()
+    qtbot.keyClicks(window.book.filter_edit, "ac")
+    narrowed = _names(window)
+    assert "Acme Robotics" in narrowed and len(narrowed) < 40
+    qtbot.keyClicks(window.book.filter_edit, "me")
+    assert _names(window) == ["Acme Robotics"]
+    assert "1 shown" in window.count_label.text()
+    qtbot.keyClick(window.book.filter_edit, Qt.Key.Key_Escape)
+    assert len(_names(window)) == 40
+
+
+def test_filter_with_no_match_shows_empty_state(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(window.book.filter_edit, "zzzz-no-such-account")
+    assert window.book.stack.currentWidget() is window.book.empty
+    assert "No account matches" in window.book.empty_label.text()
+    qtbot.mouseClick(window.book.empty_clear, Qt.MouseButton.LeftButton)
+    assert window.book.stack.currentWidget() is window.book.table
+
+
+def test_sort_by_clicking_headers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    header = window.book.table.horizontalHeader()
+    x = header.sectionViewportPosition(COL_ARR) + 10
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
+    arr = [r.arr_minor for r in sorted(accounts.list_book(window.db), key=lambda r: r.arr_minor)]
+    shown = [window.model.book_row(window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()).arr_minor
+             for r in range(window.book.proxy.rowCount())]
+    active = [r.arr_minor for r in accounts.list_book(window.db) if not r.archived]
+    assert shown in (sorted(active), sorted(active, reverse=True))
+    assert arr  # the book has ARR values to sort
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
+    shown2 = [window.model.book_row(window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()).arr_minor
+              for r in range(window.book.proxy.rowCount())]
+    assert shown2 == list(reversed(shown)) or shown2 == sorted(shown2, reverse=True)
+
+
+def test_quick_filter_segment_and_renewal(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    combo = window.book.segment_combo
+    combo.setCurrentIndex(combo.findData("enterprise"))
+    rows = {r.id: r for r in accounts.list_book(window.db)}
+    shown = [window.book.proxy.account_id(i) for i in range(window.book.proxy.rowCount())]
+    assert shown and all(rows[i].segment == "enterprise" for i in shown)
+    combo.setCurrentIndex(0)
+    window.book.renewal_combo.setCurrentIndex(window.book.renewal_combo.findData(90))
+    shown = [window.book.proxy.account_id(i) for i in range(window.book.proxy.rowCount())]
+    assert shown and all(0 <= (rows[i].renewal_date - TODAY).days <= 90 for i in shown)
+
+
+def test_quick_switcher_jumps_to_account(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.filter_edit.setText("acme")  # the target is hidden by the filter...
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.switcher.isVisible()
+    qtbot.keyClicks(window.switcher.edit, "northw")
+    assert window.switcher.list.currentItem().text() == "Northwind Traders"
+    qtbot.keyClick(window.switcher.edit, Qt.Key.Key_Return)
+    assert not window.switcher.isVisible()
+    assert window.detail.title.text() == "Northwind Traders"  # ...and is revealed anyway
+    assert window.book.filter_edit.text() == ""
+
+
+def test_archive_then_undo_then_delete_from_archive(qtbot, window: MainWindow, message_log) -> None:  # type: ignore[no-untyped-def]
+    assert window.book.select_id(1)
+    name = window.detail.title.text()
+    window.book.table.setFocus()
+    qtbot.keyClick(window.book.table, Qt.Key.Key_Delete)
+    assert name not in _names(window)
+    assert window.count_label.text().startswith("39 accounts")
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert name in _names(window)
+    window.undo_stack.redo()
+    window.book.archived_button.setChecked(True)
+    assert _names(window) == [name]
+    window.book.select_id(1)
+    window.delete_action.trigger()
+    assert message_log and message_log[-1][0] == "confirm"
+    assert all(r.id != 1 for r in accounts.list_book(window.db))
+    assert window.book.stack.currentWidget() is window.book.empty
+
+
+def test_delete_is_refused_outside_the_archive(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.select_id(2)
+    window._update_actions()
+    assert not window.delete_action.isEnabled()
+    window.delete_selected()
+    assert any(r.id == 2 for r in accounts.list_book(window.db))
+
+
+def test_edit_contact_and_mark_left(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.select_id(1)
+    pane = window.detail
+    pane.contacts_view.selectRow(0)
+    contact = pane.contacts_model.contact(0)
+
+    def edit(dialog: QDialog) -> None:
+        assert isinstance(dialog, ContactDialog)
+        dialog.ui.titleEdit.clear()
+        qtbot.keyClicks(dialog.ui.titleEdit, "Chief Customer Officer")
+        dialog.ui.emailEdit.setText("not-an-email")
+        assert not dialog.save_button.isEnabled()
+        dialog.ui.emailEdit.setText("cco@acmerobotics.com")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    problems = when_dialog_opens(edit)
+    qtbot.mouseClick(pane.edit_contact_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    saved = {c.id: c for c in contacts.list_contacts(window.db, 1)}[contact.id]
+    assert (saved.title, saved.email) == ("Chief Customer Officer", "cco@acmerobotics.com")
+    row = pane.contacts_model.row_of(contact.id)
+    pane.contacts_view.selectRow(row)
+    qtbot.mouseClick(pane.left_button, Qt.MouseButton.LeftButton)
+    saved = {c.id: c for c in contacts.list_contacts(window.db, 1)}[contact.id]
+    assert saved.left_on == TODAY
+
+
+def test_add_contact_and_mark_champion(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.select_id(2)
+    pane = window.detail
+
+    def add(dialog: QDialog) -> None:
+        qtbot.keyClicks(dialog.ui.nameEdit, "Lena Fischer")  # type: ignore[attr-defined]
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+
+    problems = when_dialog_opens(add)
+    qtbot.mouseClick(pane.add_contact_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    lena = [c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer"][0]
+    assert pane.contacts_model.contact(pane.contacts_view.currentIndex().row()).id == lena.id
+    qtbot.mouseClick(pane.champion_button, Qt.MouseButton.LeftButton)
+    lena = [c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer"][0]
+    assert lena.roles == "champion"
+
+
+def test_edit_account_dialog_saves_and_refreshes_row(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.select_id(3)
+
+    def edit(dialog: QDialog) -> None:
+        dialog.ui.arrEdit.setText("99,000")  # type: ignore[attr-defined]
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+
+    problems = when_dialog_opens(edit)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert problems == []
+    assert accounts.get_account(window.db, 3).arr_minor == 9_900_000
+    row = window.book.proxy.proxy_row_of(3)
+    assert window.book.proxy.data(window.book.proxy.index(row, COL_ARR)) == "$99,000"
+
+
+def test_window_remembers_selection_and_geometry(qtbot, demo_db, message_log) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(demo_db, today=TODAY)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(1001, 603)
+    first.splitter.setSizes([400, 300])
+    splitter = first.splitter.sizes()
+    first.book.select_id(7)
+    first.close()
+    second = MainWindow(demo_db, today=TODAY)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.book.current_id() == 7
+    # The offscreen screen is 800 px wide, so Qt clamps the restored width; the height is free.
+    assert second.size().height() == 603
+    restored = second.splitter.sizes()
+    assert abs(restored[0] / sum(restored) - splitter[0] / sum(splitter)) < 0.03
+
+
+def test_empty_book_says_what_to_do(qtbot, db, message_log) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(db, today=TODAY)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.book.stack.currentWidget() is win.book.empty
+    assert "No accounts yet" in win.book.empty_label.text()
+    assert win.book.empty_new.isVisible() and win.book.empty_demo.isVisible()
+    assert win.detail.stack.currentIndex() == 0
