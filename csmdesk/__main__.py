@@ -10,18 +10,22 @@ from csmdesk import APP_NAME, __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from csmdesk.cli import add_db_options, add_subcommands
+
     parser = argparse.ArgumentParser(
         prog="csmdesk",
-        description=f"{APP_NAME}: the offline-first workbench for Customer Success Managers.",
+        description=f"{APP_NAME}: the offline-first workbench for Customer Success Managers. "
+        "Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--db", metavar="PATH",
-                        help="database file to open (default: CSMDESK_DB, else the user data dir)")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the demo book (a separate database, created on first use)")
-    parser.add_argument("--theme", choices=("system", "light", "dark"),
-                        help="colour scheme for this run (default: as set, else follow the system)")
+    add_db_options(parser, in_subcommand=False)
+    parser.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        help="colour scheme for this run (default: as set, else follow the system)",
+    )
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    add_subcommands(parser)
     return parser
 
 
@@ -32,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging()
     db_path = resolve_db_path(args.db, demo=args.demo)
+    if args.command is not None:
+        from csmdesk.cli import run_command
+
+        return run_command(args, db_path)
+
     from csmdesk.gui.app import run_gui
 
     return run_gui(db_path, demo=args.demo, theme=args.theme, quit_after_ms=args.quit_after)

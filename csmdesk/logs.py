@@ -37,8 +37,6 @@ def setup_logging(level: str | None = None) -> Path | None:
     except OSError:
         handler = logging.StreamHandler()
         target = None  # type: ignore[assignment]
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return target

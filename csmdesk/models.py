@@ -253,7 +253,9 @@ class ActionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uid: str = _uid()
     account_id: int = _account_fk()
-    note_id: int | None = Field(default=None, foreign_key="note.id", index=True, ondelete="SET NULL")
+    note_id: int | None = Field(
+        default=None, foreign_key="note.id", index=True, ondelete="SET NULL"
+    )
     text: str = Field(max_length=500)
     owner: str | None = Field(default=None, max_length=120)
     due_date: date | None = Field(default=None, index=True)

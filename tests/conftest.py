@@ -17,8 +17,9 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-                   ) -> Iterator[None]:
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No test may read or write the real user data, logs or settings."""
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("CSMDESK_DATA_DIR", str(data))

@@ -30,8 +30,9 @@ def compile_form(ui_file: Path) -> Path:
     uic = shutil.which("pyside6-uic")
     if uic is None:
         sys.exit("pyside6-uic was not found; install PySide6-Essentials")
-    code = subprocess.run([uic, "--from-imports", str(ui_file)], check=True, capture_output=True,
-                          text=True).stdout
+    code = subprocess.run(
+        [uic, "--from-imports", str(ui_file)], check=True, capture_output=True, text=True
+    ).stdout
     # uic writes an absolute-looking "Form generated from reading UI file" line; keep output stable.
     lines = [ln for ln in code.splitlines() if "Created by: Qt User Interface Compiler" not in ln]
     out = output_for(ui_file)

@@ -8,7 +8,11 @@ from datetime import date
 
 from csmdesk.models import ContactRole, Lifecycle, Segment
 
-SEGMENT_LABELS = {Segment.SMB: "SMB", Segment.MID_MARKET: "Mid-Market", Segment.ENTERPRISE: "Enterprise"}
+SEGMENT_LABELS = {
+    Segment.SMB: "SMB",
+    Segment.MID_MARKET: "Mid-Market",
+    Segment.ENTERPRISE: "Enterprise",
+}
 LIFECYCLE_LABELS = {
     Lifecycle.ONBOARDING: "Onboarding",
     Lifecycle.ADOPTING: "Adopting",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "A$": "AUD", "C$": "CAD"}
+CURRENCY_SYMBOLS = {
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "A$": "AUD",
+    "C$": "CAD",
+}
 SYMBOL_FOR = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 ZERO_DECIMAL = {"JPY", "KRW"}
 _CODE = re.compile(r"\b([A-Z]{3})\b")
@@ -78,8 +86,31 @@ def parse_money(text: str, default_currency: str = "USD") -> tuple[int, str]:
 
 
 def _known_codes() -> set[str]:
-    return {"USD", "EUR", "GBP", "JPY", "INR", "AUD", "CAD", "CHF", "SEK", "NOK", "DKK", "NZD",
-            "SGD", "HKD", "BRL", "MXN", "ZAR", "PLN", "CZK", "KRW", "CNY", "ILS", "AED"}
+    return {
+        "USD",
+        "EUR",
+        "GBP",
+        "JPY",
+        "INR",
+        "AUD",
+        "CAD",
+        "CHF",
+        "SEK",
+        "NOK",
+        "DKK",
+        "NZD",
+        "SGD",
+        "HKD",
+        "BRL",
+        "MXN",
+        "ZAR",
+        "PLN",
+        "CZK",
+        "KRW",
+        "CNY",
+        "ILS",
+        "AED",
+    }
 
 
 def format_money(minor: int, currency: str = "USD", *, cents: bool = False) -> str:

@@ -50,8 +50,15 @@ class AccountDialog(QDialog):
         ui.buttonBox.rejected.connect(self.reject)
         if draft is not None:
             self._load(draft)
-        for edit in (ui.nameEdit, ui.domainEdit, ui.arrEdit, ui.seatsEdit, ui.industryEdit,
-                     ui.ownerEdit, ui.tagsEdit):
+        for edit in (
+            ui.nameEdit,
+            ui.domainEdit,
+            ui.arrEdit,
+            ui.seatsEdit,
+            ui.industryEdit,
+            ui.ownerEdit,
+            ui.tagsEdit,
+        ):
             edit.textChanged.connect(self._revalidate)
         ui.currencyCombo.currentTextChanged.connect(self._revalidate)
         ui.segmentCombo.currentIndexChanged.connect(self._revalidate)

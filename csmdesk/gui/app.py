@@ -49,8 +49,10 @@ def install_exception_hook() -> None:
         if isinstance(exc, DatabaseProblem):
             text = str(exc)
         else:
-            text = (f"An unexpected error happened ({kind.__name__}). Your data is safe; "
-                    f"the details were written to {log_file()}.")
+            text = (
+                f"An unexpected error happened ({kind.__name__}). Your data is safe; "
+                f"the details were written to {log_file()}."
+            )
         messages.error_nonblocking(None, f"{APP_NAME}: something went wrong", text, details)
 
     sys.excepthook = hook
@@ -82,9 +84,12 @@ def run_gui(
         if instance.ask_first_to_raise():
             print(f"{APP_NAME} is already open on {db_path}; brought that window to the front.")
             return 0
-        messages.error(None, f"{APP_NAME} is already running",
-                       f"Another {APP_NAME} window is using {db_path}. Close it first, "
-                       "or open a different database with --db.")
+        messages.error(
+            None,
+            f"{APP_NAME} is already running",
+            f"Another {APP_NAME} window is using {db_path}. Close it first, "
+            "or open a different database with --db.",
+        )
         return 1
 
     try:

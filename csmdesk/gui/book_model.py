@@ -48,16 +48,19 @@ class _Line:
 
 
 def _line(row: BookRow, today: date) -> _Line:
-    left = days_until(row.renewal_date, today)
+    # A churned account has no renewal ahead of it, whatever date its contract carried.
+    left = None if row.lifecycle == Lifecycle.CHURNED else days_until(row.renewal_date, today)
     texts = (
         row.name,
-        SEGMENT_LABELS.get(Segment(row.segment), row.segment) if row.segment in _SEGMENT_ORDER
+        SEGMENT_LABELS.get(Segment(row.segment), row.segment)
+        if row.segment in _SEGMENT_ORDER
         else row.segment,
         format_money(row.arr_minor, row.currency),
         row.renewal_date.isoformat() if row.renewal_date else "",
         "" if left is None else str(left),
         LIFECYCLE_LABELS.get(Lifecycle(row.lifecycle), row.lifecycle)
-        if row.lifecycle in _LIFECYCLE_ORDER else row.lifecycle,
+        if row.lifecycle in _LIFECYCLE_ORDER
+        else row.lifecycle,
         row.owner or "",
     )
     name_key = row.name.casefold()
@@ -151,13 +154,17 @@ class BookModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) \
-                if section in _RIGHT else None
+            return (
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if section in _RIGHT
+                else None
+            )
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -173,12 +180,18 @@ class BookModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and line.row.archived:
             return self._italic
-        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_RENEWAL, COL_DAYS):
-            if line.days_left is not None and line.days_left <= 30:
-                return self._soon
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and col in (COL_RENEWAL, COL_DAYS)
+            and line.days_left is not None
+            and line.days_left <= 30
+        ):
+            return self._soon
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DAYS and line.days_left is not None:
             left = line.days_left
-            return f"Renews in {left} days" if left >= 0 else f"Renewal date passed {-left} days ago"
+            return (
+                f"Renews in {left} days" if left >= 0 else f"Renewal date passed {-left} days ago"
+            )
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -194,8 +207,9 @@ class BookModel(QAbstractTableModel):
 
     def _sort_lines(self) -> None:
         column, order = self._sort
-        self._lines.sort(key=lambda line: line.keys[column],
-                         reverse=order == Qt.SortOrder.DescendingOrder)
+        self._lines.sort(
+            key=lambda line: line.keys[column], reverse=order == Qt.SortOrder.DescendingOrder
+        )
         self._reindex()
 
 
@@ -260,11 +274,15 @@ class BookProxy(QSortFilterProxyModel):
         assert isinstance(model, BookModel)
         return model
 
-    def setSourceModel(self, model: Any) -> None:  # noqa: N802
+    def setSourceModel(self, model: Any) -> None:
         super().setSourceModel(model)
         self._stale = True
-        for signal in (model.modelAboutToBeReset, model.rowsAboutToBeInserted,
-                       model.rowsAboutToBeRemoved, model.layoutAboutToBeChanged):
+        for signal in (
+            model.modelAboutToBeReset,
+            model.rowsAboutToBeInserted,
+            model.rowsAboutToBeRemoved,
+            model.layoutAboutToBeChanged,
+        ):
             signal.connect(self._mark_stale)
         model.dataChanged.connect(self._refilter)
 
@@ -304,7 +322,7 @@ class BookProxy(QSortFilterProxyModel):
         self._compute(None if self._stale else previous)
         self._invalidate_rows()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self._stale:
             self._compute()
         return self._mask[source_row]

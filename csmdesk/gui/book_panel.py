@@ -23,8 +23,12 @@ from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS
 from csmdesk.gui.book_model import COL_NAME, BookFilter, BookModel, BookProxy
 from csmdesk.models import Lifecycle, Segment
 
-RENEWAL_WINDOWS = ((None, "Any renewal"), (30, "Renews ≤ 30 d"), (60, "Renews ≤ 60 d"),
-                   (90, "Renews ≤ 90 d"))
+RENEWAL_WINDOWS = (
+    (None, "Any renewal"),
+    (30, "Renews ≤ 30 d"),
+    (60, "Renews ≤ 60 d"),
+    (90, "Renews ≤ 90 d"),
+)
 
 
 class BookPanel(QWidget):
@@ -104,7 +108,9 @@ class BookPanel(QWidget):
         self._last_emitted: int | None = None
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.selectionModel().selectionChanged.connect(self._on_current)
-        self.table.activated.connect(lambda idx: self.activated.emit(self.proxy.account_id(idx.row())))
+        self.table.activated.connect(
+            lambda idx: self.activated.emit(self.proxy.account_id(idx.row()))
+        )
         self.stack.addWidget(self.table)
 
         self.empty = QWidget()
@@ -180,10 +186,13 @@ class BookPanel(QWidget):
         if book_empty:
             self.empty_label.setText(
                 "No accounts yet.\n\nAdd your first account, or open the demo book to look "
-                "around: about 40 accounts with contacts, notes and a year of health data.")
+                "around: about 40 accounts with contacts, notes and a year of health data."
+            )
         elif self.archived_button.isChecked() and not self.filter_edit.text():
-            self.empty_label.setText("The archive is empty. Archived accounts appear here, "
-                                     "where they can be restored or deleted for good.")
+            self.empty_label.setText(
+                "The archive is empty. Archived accounts appear here, "
+                "where they can be restored or deleted for good."
+            )
         else:
             self.empty_label.setText("No account matches these filters.")
         self.empty_new.setVisible(book_empty)
@@ -232,7 +241,7 @@ class BookPanel(QWidget):
             self.current_changed.emit(current)
 
     # --- keyboard: from the filter box, Down moves into the table -----------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             if event.key() == Qt.Key.Key_Down and self.proxy.rowCount():

@@ -16,8 +16,11 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def roles_text(contact: Contact) -> str:
-    labels = [ROLE_LABELS[ContactRole(r)] for r in contact.roles.split(",") if r in
-              {x.value for x in ContactRole}]
+    labels = [
+        ROLE_LABELS[ContactRole(r)]
+        for r in contact.roles.split(",")
+        if r in {x.value for x in ContactRole}
+    ]
     if contact.is_primary:
         labels.insert(0, "Primary")
     if contact.left_on:
@@ -54,8 +57,9 @@ class ContactsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS, ValidationError
 from csmdesk.domain.money import format_money
-from csmdesk.domain.renewals import describe_days_left, days_until
+from csmdesk.domain.renewals import days_until, describe_days_left
 from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
@@ -59,8 +59,9 @@ class DetailPane(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
 
-        self.placeholder = QLabel("Select an account to see its details.\n"
-                                  "Tip: Ctrl+K jumps to any account by name.")
+        self.placeholder = QLabel(
+            "Select an account to see its details.\nTip: Ctrl+K jumps to any account by name."
+        )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("emptyState")
         self.stack.addWidget(self.placeholder)
@@ -111,7 +112,8 @@ class DetailPane(QWidget):
         self.contacts_view.verticalHeader().hide()
         self.contacts_view.horizontalHeader().setStretchLastSection(True)
         self.contacts_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.contacts_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.contacts_view.doubleClicked.connect(lambda _i: self.edit_contact())
         self.contacts_view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -155,8 +157,11 @@ class DetailPane(QWidget):
             "industry": account.industry or "—",
             "arr": format_money(account.arr_minor, account.currency),
             "contract_start": account.contract_start.isoformat() if account.contract_start else "—",
-            "renewal": (f"{account.renewal_date.isoformat()} ({describe_days_left(left)})"
-                        if account.renewal_date else "—"),
+            "renewal": (
+                f"{account.renewal_date.isoformat()} ({describe_days_left(left)})"
+                if account.renewal_date
+                else "—"
+            ),
             "seats": f"{account.licensed_seats:,}" if account.licensed_seats is not None else "—",
             "owner": account.owner or "—",
             "tags": account.tags or "—",
@@ -184,8 +189,12 @@ class DetailPane(QWidget):
 
     def _update_buttons(self, *_: object) -> None:
         has = self._selected_contact_id() is not None
-        for button in (self.edit_contact_button, self.champion_button, self.left_button,
-                       self.remove_contact_button):
+        for button in (
+            self.edit_contact_button,
+            self.champion_button,
+            self.left_button,
+            self.remove_contact_button,
+        ):
             button.setEnabled(has)
         if has:
             contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
@@ -248,9 +257,13 @@ class DetailPane(QWidget):
         if contact_id is None:
             return
         contact = self.contacts_model.contact(self.contacts_view.currentIndex().row())
-        if not messages.confirm(self, "Remove contact",
-                                f"Remove {contact.name} from this account? This cannot be undone; "
-                                "use “Mark left” to keep their history.", "Remove"):
+        if not messages.confirm(
+            self,
+            "Remove contact",
+            f"Remove {contact.name} from this account? This cannot be undone; "
+            "use “Mark left” to keep their history.",
+            "Remove",
+        ):
             return
         contact_service.remove_contact(self.db, contact_id)
         self._changed(None)

@@ -47,7 +47,9 @@ class MainWindow(QMainWindow):
         self.db = db
         self.today = today or date.today()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"{APP_NAME} — {db.path.name}" + (" (demo book)" if demo else ""))
+        # Ending with the application name stops Qt from appending it a second time.
+        book = f"{db.path.name} (demo book)" if demo else db.path.name
+        self.setWindowTitle(f"{book} — {APP_NAME}")
         self.settings = QSettings()
         self.undo_stack = QUndoStack(self)
 
@@ -102,7 +104,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.new_action = self._action("&New account…", self.new_account, QKeySequence.StandardKey.New)
+        self.new_action = self._action(
+            "&New account…", self.new_account, QKeySequence.StandardKey.New
+        )
         file_menu.addAction(self.new_action)
         file_menu.addAction(self._action("Open the &demo book", self.open_demo))
         file_menu.addSeparator()
@@ -116,29 +120,42 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
         self.edit_action = self._action("&Edit account…", self.edit_account, "Ctrl+E")
-        self.archive_action = self._action("&Archive account", self.archive_selected,
-                                           QKeySequence.StandardKey.Delete,
-                                           "Move the selected accounts to the archive (undo: Ctrl+Z)")
-        self.restore_action = self._action("Re&store account", self.restore_selected,
-                                           "Ctrl+Shift+R")
-        self.delete_action = self._action("&Delete permanently…", self.delete_selected, "Shift+Del",
-                                          "Delete archived accounts for good")
-        edit_menu.addActions([self.edit_action, self.archive_action, self.restore_action,
-                              self.delete_action])
+        self.archive_action = self._action(
+            "&Archive account",
+            self.archive_selected,
+            QKeySequence.StandardKey.Delete,
+            "Move the selected accounts to the archive (undo: Ctrl+Z)",
+        )
+        self.restore_action = self._action(
+            "Re&store account", self.restore_selected, "Ctrl+Shift+R"
+        )
+        self.delete_action = self._action(
+            "&Delete permanently…",
+            self.delete_selected,
+            "Shift+Del",
+            "Delete archived accounts for good",
+        )
+        edit_menu.addActions(
+            [self.edit_action, self.archive_action, self.restore_action, self.delete_action]
+        )
         edit_menu.addSeparator()
-        edit_menu.addAction(self._action("&Find…", self.focus_filter, QKeySequence.StandardKey.Find))
+        edit_menu.addAction(
+            self._action("&Find…", self.focus_filter, QKeySequence.StandardKey.Find)
+        )
 
         view_menu = bar.addMenu("&View")
-        view_menu.addAction(self._action("Show &archive", self.book.archived_button.toggle,
-                                         "Ctrl+Shift+A"))
+        view_menu.addAction(
+            self._action("Show &archive", self.book.archived_button.toggle, "Ctrl+Shift+A")
+        )
         view_menu.addAction(self._action("&Clear filters", self.book.clear_filters, "Ctrl+Shift+L"))
         view_menu.addAction(self._action("&Reload", self.reload, QKeySequence.StandardKey.Refresh))
 
         go_menu = bar.addMenu("&Go")
         go_menu.addAction(self._action("&Go to account…", self.open_switcher, "Ctrl+K"))
         go_menu.addAction(self._action("&Book", lambda: self.book.table.setFocus(), "Ctrl+1"))
-        go_menu.addAction(self._action("&Contacts", lambda: self.detail.contacts_view.setFocus(),
-                                       "Ctrl+2"))
+        go_menu.addAction(
+            self._action("&Contacts", lambda: self.detail.contacts_view.setFocus(), "Ctrl+2")
+        )
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About CSM Desk", self.show_about))
@@ -192,7 +209,9 @@ class MainWindow(QMainWindow):
 
     # --- account actions ---------------------------------------------------------------------
     def new_account(self) -> None:
-        dialog = AccountDialog(self, domain_check=lambda d: account_service.domain_conflict(self.db, d))
+        dialog = AccountDialog(
+            self, domain_check=lambda d: account_service.domain_conflict(self.db, d)
+        )
         if not dialog.exec() or (draft := dialog.draft()) is None:
             return
         try:
@@ -214,7 +233,9 @@ class MainWindow(QMainWindow):
         dialog = AccountDialog(
             self,
             account_service.draft_of(account),
-            domain_check=lambda d: account_service.domain_conflict(self.db, d, exclude_id=account_id),
+            domain_check=lambda d: account_service.domain_conflict(
+                self.db, d, exclude_id=account_id
+            ),
         )
         if not dialog.exec() or (draft := dialog.draft()) is None:
             return
@@ -252,9 +273,11 @@ class MainWindow(QMainWindow):
             return
         names = ", ".join(self.model.book_row(self.model.row_of(i) or 0).name for i in ids[:5])
         if not messages.confirm(
-            self, "Delete permanently",
+            self,
+            "Delete permanently",
             f"Delete {len(ids)} archived account(s) ({names}) with their contacts, notes and "
-            "history? This cannot be undone.", "Delete",
+            "history? This cannot be undone.",
+            "Delete",
         ):
             return
         for account_id in ids:
@@ -290,7 +313,8 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         messages.info(
-            self, f"About {APP_NAME}",
+            self,
+            f"About {APP_NAME}",
             f"{APP_NAME} {__version__}\n\nDatabase: {self.db.path}\nLog file: {log_file()}\n\n"
             "Built with Qt (LGPL-3.0) via PySide6, SQLite, SQLAlchemy/SQLModel and Matplotlib.",
         )
@@ -331,9 +355,8 @@ class MainWindow(QMainWindow):
             last_id = int(last) if last is not None else None
         except (TypeError, ValueError):
             last_id = None
-        if last_id is None or not self.book.select_id(last_id):
-            if self.book.proxy.rowCount():
-                self.book.table.selectRow(0)
+        if (last_id is None or not self.book.select_id(last_id)) and self.book.proxy.rowCount():
+            self.book.table.selectRow(0)
 
     def save_state(self) -> None:
         s = self.settings
@@ -345,7 +368,7 @@ class MainWindow(QMainWindow):
             s.setValue(self._last_key(), current)
         s.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)
 

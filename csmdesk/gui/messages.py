@@ -54,8 +54,9 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str = "OK") -
     """A yes/no question with a named, non-default destructive button."""
     if _handler is not None:
         return _handler("confirm", title, text)
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
     yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)

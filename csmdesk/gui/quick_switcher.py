@@ -14,8 +14,9 @@ from csmdesk.domain.matching import rank
 class QuickSwitcher(QDialog):
     chosen = Signal(int)
 
-    def __init__(self, items: Callable[[], list[tuple[int, str]]], parent: QWidget | None = None
-                 ) -> None:
+    def __init__(
+        self, items: Callable[[], list[tuple[int, str]]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Go to account")
         self.setObjectName("quickSwitcher")
@@ -55,7 +56,7 @@ class QuickSwitcher(QDialog):
         if self.list.count():
             self.list.setCurrentRow(0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Up/Down move through the results while the caret stays in the text box.
         if watched is self.edit and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)

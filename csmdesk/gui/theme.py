@@ -21,12 +21,25 @@ def dark_palette() -> QPalette:
     p = QPalette()
     role, group = QPalette.ColorRole, QPalette.ColorGroup
     colors = {
-        role.Window: "#202225", role.WindowText: "#e6e6e6", role.Base: "#17181a",
-        role.AlternateBase: "#1f2124", role.ToolTipBase: "#2b2d31", role.ToolTipText: "#e6e6e6",
-        role.Text: "#e6e6e6", role.Button: "#2b2d31", role.ButtonText: "#e6e6e6",
-        role.BrightText: "#ff6b6b", role.Link: "#6ea8fe", role.Highlight: "#2f6fde",
-        role.HighlightedText: "#ffffff", role.PlaceholderText: "#8a8f98", role.Light: "#3a3d42",
-        role.Midlight: "#303236", role.Mid: "#26282b", role.Dark: "#111214", role.Shadow: "#000000",
+        role.Window: "#202225",
+        role.WindowText: "#e6e6e6",
+        role.Base: "#17181a",
+        role.AlternateBase: "#1f2124",
+        role.ToolTipBase: "#2b2d31",
+        role.ToolTipText: "#e6e6e6",
+        role.Text: "#e6e6e6",
+        role.Button: "#2b2d31",
+        role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b",
+        role.Link: "#6ea8fe",
+        role.Highlight: "#2f6fde",
+        role.HighlightedText: "#ffffff",
+        role.PlaceholderText: "#8a8f98",
+        role.Light: "#3a3d42",
+        role.Midlight: "#303236",
+        role.Mid: "#26282b",
+        role.Dark: "#111214",
+        role.Shadow: "#000000",
     }
     for r, c in colors.items():
         p.setColor(r, QColor(c))

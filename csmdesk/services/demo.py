@@ -28,7 +28,11 @@ _SEGMENT_ARR = {
     Segment.MID_MARKET: (45_000, 160_000),
     Segment.ENTERPRISE: (160_000, 950_000),
 }
-_SEGMENT_SEATS = {Segment.SMB: (10, 60), Segment.MID_MARKET: (60, 400), Segment.ENTERPRISE: (400, 3000)}
+_SEGMENT_SEATS = {
+    Segment.SMB: (10, 60),
+    Segment.MID_MARKET: (60, 400),
+    Segment.ENTERPRISE: (400, 3000),
+}
 _ONBOARDING_PLAN = [
     ("Kickoff and expectation setting", 7, "us"),
     ("Implementation plan agreed", 14, "us"),
@@ -60,7 +64,8 @@ def _company_name(vocab: dict, i: int) -> str:  # type: ignore[type-arg]
     names = vocab["companies"]
     if i < len(names):
         return str(names[i])
-    return f"{names[i % len(names)]} {['East', 'West', 'Labs', 'Group', 'Global'][i // len(names) % 5]} {i // len(names)}"
+    suffix = ("East", "West", "Labs", "Group", "Global")[i // len(names) % 5]
+    return f"{names[i % len(names)]} {suffix} {i // len(names)}"
 
 
 def _domain(name: str) -> str:
@@ -68,8 +73,9 @@ def _domain(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, db: Database, session: Session, rng: random.Random, today: date,
-                 weeks: int) -> None:
+    def __init__(
+        self, db: Database, session: Session, rng: random.Random, today: date, weeks: int
+    ) -> None:
         self.db, self.s, self.rng, self.today, self.weeks = db, session, rng, today, weeks
         self.vocab = _vocabulary()
         self.contacts = self.notes = self.readings = 0
@@ -85,6 +91,8 @@ class _Builder:
         renewal = start + timedelta(days=365 * years)
         churned = i % 19 == 11
         if churned:
+            # They did not renew: the renewal date is the day they left.
+            renewal = today - timedelta(days=20)
             lifecycle = Lifecycle.CHURNED
         elif age_days < 90:
             lifecycle = Lifecycle.ONBOARDING
@@ -122,7 +130,9 @@ class _Builder:
         self._health(account.id, seats, start, trend, churned)
         self._risks_and_opportunities(account.id, trend, arr, renewal, people)
 
-    def _arr_history(self, account_id: int, arr: int, start: date, churned: bool, trend: str) -> None:
+    def _arr_history(
+        self, account_id: int, arr: int, start: date, churned: bool, trend: str
+    ) -> None:
         first = arr
         if trend == "growing":
             first = round(arr * 0.75 / 50000) * 50000 or arr
@@ -134,8 +144,9 @@ class _Builder:
             kind = "expansion" if arr > first else "contraction"
             records.add_arr_event(self.db, account_id, middle, kind, arr, session=self.s)
         if churned:
-            records.add_arr_event(self.db, account_id, self.today - timedelta(days=20), "churn", 0,
-                                  session=self.s)
+            records.add_arr_event(
+                self.db, account_id, self.today - timedelta(days=20), "churn", 0, session=self.s
+            )
 
     def _person(self) -> tuple[str, str]:
         first = self.rng.choice(self.vocab["first_names"])
@@ -144,12 +155,17 @@ class _Builder:
 
     def _contacts(self, account_id: int, domain: str, segment: Segment) -> list[Contact]:
         roles = ["champion", "executive_sponsor", "admin", "billing"]
-        roles += ["end_user"] * {Segment.SMB: 0, Segment.MID_MARKET: 1, Segment.ENTERPRISE: 2}[segment]
+        roles += ["end_user"] * {Segment.SMB: 0, Segment.MID_MARKET: 1, Segment.ENTERPRISE: 2}[
+            segment
+        ]
         out = []
         for n, role in enumerate(roles):
             first, last = self._person()
-            left = self.today - timedelta(days=self.rng.randint(5, 60)) if (
-                role == "champion" and self.rng.random() < 0.12) else None
+            left = (
+                self.today - timedelta(days=self.rng.randint(5, 60))
+                if (role == "champion" and self.rng.random() < 0.12)
+                else None
+            )
             email_local = f"{first}.{last}".lower().replace("'", "")
             draft = ContactDraft(
                 name=f"{first} {last}",
@@ -171,12 +187,21 @@ class _Builder:
             if due < self.today and (lifecycle != Lifecycle.ONBOARDING or self.rng.random() < 0.8):
                 done = due + timedelta(days=self.rng.randint(-3, 6))
                 done = min(done, self.today)
-            records.add_milestone(self.db, account_id, title, due_date=due, owner_side=side,
-                                  plan="Standard 90-day", position=position, completed_on=done,
-                                  session=self.s)
+            records.add_milestone(
+                self.db,
+                account_id,
+                title,
+                due_date=due,
+                owner_side=side,
+                plan="Standard 90-day",
+                position=position,
+                completed_on=done,
+                session=self.s,
+            )
 
-    def _touchpoints_and_notes(self, account_id: int, name: str, contacts: list[Contact],
-                               trend: str) -> None:
+    def _touchpoints_and_notes(
+        self, account_id: int, name: str, contacts: list[Contact], trend: str
+    ) -> None:
         rng = self.rng
         topics = self.vocab["note_topics"]
         champion = contacts[0]
@@ -186,33 +211,54 @@ class _Builder:
             kind = rng.choice(["call", "meeting", "check_in", "email", "call"])
             topic = rng.choice(topics)
             tp = records.log_touchpoint(
-                self.db, account_id, kind, when, summary=f"{kind.replace('_', '-').title()} about {topic}",
+                self.db,
+                account_id,
+                kind,
+                when,
+                summary=f"{kind.replace('_', '-').title()} about {topic}",
                 duration_minutes=rng.choice([15, 30, 45, 60]) if kind != "email" else None,
-                attendee_ids=[c.id for c in contacts[:2] if c.id is not None], session=self.s,
+                attendee_ids=[c.id for c in contacts[:2] if c.id is not None],
+                session=self.s,
             )
             due = self.today + timedelta(days=rng.randint(-5, 20))
             competitor = rng.choice(self.vocab["competitors"]) if trend == "declining" else None
-            body = "\n".join([
-                f"# {kind.replace('_', ' ').title()} with {name}",
-                "",
-                f"Attendees: {champion.name}, {contacts[1].name}",
-                "",
-                "## Discussion",
-                f"- Talked through **{topic}**; they want a plan before month end.",
-                f"- Usage is {'down since the re-org' if trend == 'declining' else 'steady'}.",
-                f"- {competitor} came up as an alternative they were pitched." if competitor else
-                "- Interested in the roadmap session next quarter.",
-                "",
-                "## Next steps",
-                f"- [ ] Send follow-up deck @{champion.name.split()[0]} due:{due.isoformat()}",
-                "- [x] Share recording with the team",
-            ])
-            note = records.add_note(self.db, account_id, body, kind=NoteKind.CALL.value,
-                                    title=f"{topic.capitalize()}", touchpoint_id=tp.id,
-                                    created_at=when, session=self.s)
-            records.add_action_item(self.db, account_id, f"Send follow-up deck on {topic}",
-                                    owner=champion.name.split()[0], due_date=due, note_id=note.id,
-                                    session=self.s)
+            body = "\n".join(
+                [
+                    f"# {kind.replace('_', ' ').title()} with {name}",
+                    "",
+                    f"Attendees: {champion.name}, {contacts[1].name}",
+                    "",
+                    "## Discussion",
+                    f"- Talked through **{topic}**; they want a plan before month end.",
+                    f"- Usage is {'down since the re-org' if trend == 'declining' else 'steady'}.",
+                    f"- {competitor} came up as an alternative they were pitched."
+                    if competitor
+                    else "- Interested in the roadmap session next quarter.",
+                    "",
+                    "## Next steps",
+                    f"- [ ] Send follow-up deck @{champion.name.split()[0]} due:{due.isoformat()}",
+                    "- [x] Share recording with the team",
+                ]
+            )
+            note = records.add_note(
+                self.db,
+                account_id,
+                body,
+                kind=NoteKind.CALL.value,
+                title=f"{topic.capitalize()}",
+                touchpoint_id=tp.id,
+                created_at=when,
+                session=self.s,
+            )
+            records.add_action_item(
+                self.db,
+                account_id,
+                f"Send follow-up deck on {topic}",
+                owner=champion.name.split()[0],
+                due_date=due,
+                note_id=note.id,
+                session=self.s,
+            )
             self.notes += 1
 
     def _health(self, account_id: int, seats: int, start: date, trend: str, churned: bool) -> None:
@@ -235,33 +281,59 @@ class _Builder:
             level = min(1.0, max(0.02, level + rng.uniform(-0.04, 0.04)))
             active = round(seats * level)
             tickets = max(0, round(rng.gauss(2 + (1 - level) * 10, 1.5)))
-            series.append((on, {
-                "active_users": active,
-                "logins": active * rng.randint(8, 20),
-                "feature_adoption_pct": round(100 * min(1.0, level * rng.uniform(0.8, 1.1)), 1),
-                "open_tickets": tickets,
-                "escalations": 1 if tickets > 9 and rng.random() < 0.5 else 0,
-                "nps": (rng.randint(0, 6) if level < 0.4 else rng.randint(7, 10))
-                if w % 13 == 0 else None,
-                "csat": round(rng.uniform(3.0, 5.0), 1) if w % 4 == 0 else None,
-            }))
+            series.append(
+                (
+                    on,
+                    {
+                        "active_users": active,
+                        "logins": active * rng.randint(8, 20),
+                        "feature_adoption_pct": round(
+                            100 * min(1.0, level * rng.uniform(0.8, 1.1)), 1
+                        ),
+                        "open_tickets": tickets,
+                        "escalations": 1 if tickets > 9 and rng.random() < 0.5 else 0,
+                        "nps": (rng.randint(0, 6) if level < 0.4 else rng.randint(7, 10))
+                        if w % 13 == 0
+                        else None,
+                        "csat": round(rng.uniform(3.0, 5.0), 1) if w % 4 == 0 else None,
+                    },
+                )
+            )
         self.readings += records.add_health_series(self.db, account_id, series, session=self.s)
 
-    def _risks_and_opportunities(self, account_id: int, trend: str, arr: int, renewal: date,
-                                 contacts: list[Contact]) -> None:
+    def _risks_and_opportunities(
+        self, account_id: int, trend: str, arr: int, renewal: date, contacts: list[Contact]
+    ) -> None:
         today = self.today
         if trend == "declining":
-            records.open_risk(self.db, account_id, "usage_decline", "Active users down over 30 days",
-                              opened_on=today - timedelta(days=12), severity="high", session=self.s)
+            records.open_risk(
+                self.db,
+                account_id,
+                "usage_decline",
+                "Active users down over 30 days",
+                opened_on=today - timedelta(days=12),
+                severity="high",
+                session=self.s,
+            )
         if any(c.left_on for c in contacts):
-            records.open_risk(self.db, account_id, "champion_left", "Champion left the company",
-                              opened_on=today - timedelta(days=4), severity="critical",
-                              session=self.s)
+            records.open_risk(
+                self.db,
+                account_id,
+                "champion_left",
+                "Champion left the company",
+                opened_on=today - timedelta(days=4),
+                severity="critical",
+                session=self.s,
+            )
         if trend in ("growing", "healthy") and self.rng.random() < 0.5:
             records.add_opportunity(
-                self.db, account_id, "Seat expansion for a new team",
-                amount_minor=round(arr * 0.2) * 100, stage="qualified",
-                close_date=min(renewal, today + timedelta(days=60)), session=self.s,
+                self.db,
+                account_id,
+                "Seat expansion for a new team",
+                amount_minor=round(arr * 0.2) * 100,
+                stage="qualified",
+                close_date=min(renewal, today + timedelta(days=60)),
+                session=self.s,
             )
 
 

@@ -76,10 +76,13 @@ def _check_file(path: Path) -> None:
             with path.open("rb") as fh:
                 header = fh.read(len(SQLITE_HEADER))
         except OSError as exc:
-            raise DatabaseUnwritableError(path, f"CSM Desk cannot read {path}: {exc.strerror}.") from exc
+            raise DatabaseUnwritableError(
+                path, f"CSM Desk cannot read {path}: {exc.strerror}."
+            ) from exc
         if header and header != SQLITE_HEADER:
             raise NotADatabaseError(
-                path, f"{path} is not a CSM Desk database (not an SQLite file). It was left untouched."
+                path,
+                f"{path} is not a CSM Desk database (not an SQLite file). It was left untouched.",
             )
         if not os.access(path, os.W_OK):
             raise DatabaseUnwritableError(
@@ -127,7 +130,8 @@ def open_database(path: Path | str, *, upgrade: bool = True) -> Database:
             )
         if revision is None and has_tables:
             raise NotADatabaseError(
-                path, f"{path} is an SQLite file but not a CSM Desk database. It was left untouched."
+                path,
+                f"{path} is an SQLite file but not a CSM Desk database. It was left untouched.",
             )
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _set_pragmas)

@@ -63,7 +63,9 @@ def classify(exc: BaseException, path: Path) -> DatabaseProblem | None:
             path, f"CSM Desk cannot write to {path}. Check the folder's permissions or free space."
         )
     if "disk is full" in text or "database or disk is full" in text:
-        return DatabaseFullError(path, f"The disk holding {path} is full. Free some space and retry.")
+        return DatabaseFullError(
+            path, f"The disk holding {path} is full. Free some space and retry."
+        )
     if "locked" in text or "busy" in text:
         return DatabaseBusyError(
             path, f"The database {path} is busy in another program. Close it and retry."

@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from csmdesk.domain.accounts import (
     AccountDraft,
     ContactDraft,
@@ -11,12 +13,15 @@ from csmdesk.domain.accounts import (
 )
 from csmdesk.domain.renewals import days_until, describe_days_left, renews_within
 
-import pytest
-
 
 def test_valid_account_has_no_errors() -> None:
-    draft = AccountDraft(name="Acme", domain="acme.com", arr_minor=100,
-                         contract_start=date(2026, 1, 1), renewal_date=date(2027, 1, 1))
+    draft = AccountDraft(
+        name="Acme",
+        domain="acme.com",
+        arr_minor=100,
+        contract_start=date(2026, 1, 1),
+        renewal_date=date(2027, 1, 1),
+    )
     assert validate_account(draft) == {}
 
 
@@ -25,8 +30,10 @@ def test_valid_account_has_no_errors() -> None:
     [
         (AccountDraft(name="   "), "name"),
         (AccountDraft(name="A", arr_minor=-5), "arr"),
-        (AccountDraft(name="A", contract_start=date(2026, 5, 1), renewal_date=date(2026, 4, 30)),
-         "renewal_date"),
+        (
+            AccountDraft(name="A", contract_start=date(2026, 5, 1), renewal_date=date(2026, 4, 30)),
+            "renewal_date",
+        ),
         (AccountDraft(name="A", domain="not a domain"), "domain"),
         (AccountDraft(name="A", segment="giant"), "segment"),
         (AccountDraft(name="A", lifecycle="zombie"), "lifecycle"),
@@ -45,8 +52,13 @@ def test_renewal_on_contract_start_is_allowed() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("https://www.Acme.com/about", "acme.com"), ("ACME.io", "acme.io"), ("", None),
-     ("http://sub.acme.co.uk:8080/x?y", "sub.acme.co.uk"), (None, None)],
+    [
+        ("https://www.Acme.com/about", "acme.com"),
+        ("ACME.io", "acme.io"),
+        ("", None),
+        ("http://sub.acme.co.uk:8080/x?y", "sub.acme.co.uk"),
+        (None, None),
+    ],
 )
 def test_normalize_domain(raw: str | None, clean: str | None) -> None:
     assert normalize_domain(raw) == clean
@@ -71,8 +83,9 @@ def test_contact_rules() -> None:
 
 
 def test_contact_normalization_orders_roles_and_lowercases_email() -> None:
-    draft = ContactDraft(name=" Priya  Nair ", email=" Priya@Acme.COM ",
-                         roles=("billing", "champion")).normalized()
+    draft = ContactDraft(
+        name=" Priya  Nair ", email=" Priya@Acme.COM ", roles=("billing", "champion")
+    ).normalized()
     assert draft.name == "Priya Nair"
     assert draft.email == "priya@acme.com"
     assert draft.roles == ("champion", "billing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
@@ -12,8 +13,6 @@ from csmdesk.gui.main_window import MainWindow
 from csmdesk.services import accounts, contacts
 from tests.conftest import TODAY
 from tests.gui.helpers import when_dialog_opens
-
-import pytest
 
 
 @pytest.fixture
@@ -92,16 +91,28 @@ def test_filter_with_no_match_shows_empty_state(qtbot, window: MainWindow) -> No
 def test_sort_by_clicking_headers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     header = window.book.table.horizontalHeader()
     x = header.sectionViewportPosition(COL_ARR) + 10
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5)
+    )
     arr = [r.arr_minor for r in sorted(accounts.list_book(window.db), key=lambda r: r.arr_minor)]
-    shown = [window.model.book_row(window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()).arr_minor
-             for r in range(window.book.proxy.rowCount())]
+    shown = [
+        window.model.book_row(
+            window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()
+        ).arr_minor
+        for r in range(window.book.proxy.rowCount())
+    ]
     active = [r.arr_minor for r in accounts.list_book(window.db) if not r.archived]
     assert shown in (sorted(active), sorted(active, reverse=True))
     assert arr  # the book has ARR values to sort
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
-    shown2 = [window.model.book_row(window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()).arr_minor
-              for r in range(window.book.proxy.rowCount())]
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5)
+    )
+    shown2 = [
+        window.model.book_row(
+            window.book.proxy.mapToSource(window.book.proxy.index(r, 0)).row()
+        ).arr_minor
+        for r in range(window.book.proxy.rowCount())
+    ]
     assert shown2 == list(reversed(shown)) or shown2 == sorted(shown2, reverse=True)
 
 
@@ -194,10 +205,10 @@ def test_add_contact_and_mark_champion(qtbot, window: MainWindow) -> None:  # ty
     problems = when_dialog_opens(add)
     qtbot.mouseClick(pane.add_contact_button, Qt.MouseButton.LeftButton)
     assert problems == []
-    lena = [c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer"][0]
+    lena = next(c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer")
     assert pane.contacts_model.contact(pane.contacts_view.currentIndex().row()).id == lena.id
     qtbot.mouseClick(pane.champion_button, Qt.MouseButton.LeftButton)
-    lena = [c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer"][0]
+    lena = next(c for c in contacts.list_contacts(window.db, 2) if c.name == "Lena Fischer")
     assert lena.roles == "champion"
 
 

@@ -14,10 +14,20 @@ from tests.conftest import TODAY
 
 
 def _row(i: int, name: str, **kw: object) -> BookRow:
-    values: dict[str, object] = dict(id=i, name=name, domain=f"{name.lower()}.com", segment="smb",
-                                     arr_minor=i * 1000, currency="USD",
-                                     renewal_date=date(2026, 12, 1), lifecycle="mature",
-                                     owner="Alex", tags="", archived=False, industry=None)
+    values: dict[str, object] = dict(
+        id=i,
+        name=name,
+        domain=f"{name.lower()}.com",
+        segment="smb",
+        arr_minor=i * 1000,
+        currency="USD",
+        renewal_date=date(2026, 12, 1),
+        lifecycle="mature",
+        owner="Alex",
+        tags="",
+        archived=False,
+        industry=None,
+    )
     values.update(kw)
     return BookRow(**values)  # type: ignore[arg-type]
 
@@ -43,8 +53,13 @@ def test_contacts_model_passes_modeltester(qtmodeltester, demo_db) -> None:  # t
 
 def test_filter_matches_name_domain_and_tags_and_narrows() -> None:
     model = BookModel(TODAY)
-    model.set_rows([_row(1, "Acme", tags="sso, strategic"), _row(2, "Bluefin", domain="blue.io"),
-                    _row(3, "Cobalt", archived=True)])
+    model.set_rows(
+        [
+            _row(1, "Acme", tags="sso, strategic"),
+            _row(2, "Bluefin", domain="blue.io"),
+            _row(3, "Cobalt", archived=True),
+        ]
+    )
     proxy = BookProxy()
     proxy.setSourceModel(model)
     names = lambda: [proxy.data(proxy.index(r, COL_NAME)) for r in range(proxy.rowCount())]  # noqa: E731
@@ -62,12 +77,14 @@ def test_filter_matches_name_domain_and_tags_and_narrows() -> None:
 
 def test_quick_filters_segment_stage_and_renewal_window() -> None:
     model = BookModel(TODAY)
-    model.set_rows([
-        _row(1, "Soon", renewal_date=date(2026, 12, 20), segment="enterprise"),
-        _row(2, "Later", renewal_date=date(2027, 2, 10), lifecycle="renewing"),
-        _row(3, "Past", renewal_date=date(2026, 11, 1)),
-        _row(4, "Unknown", renewal_date=None),
-    ])
+    model.set_rows(
+        [
+            _row(1, "Soon", renewal_date=date(2026, 12, 20), segment="enterprise"),
+            _row(2, "Later", renewal_date=date(2027, 2, 10), lifecycle="renewing"),
+            _row(3, "Past", renewal_date=date(2026, 11, 1)),
+            _row(4, "Unknown", renewal_date=None),
+        ]
+    )
     proxy = BookProxy()
     proxy.setSourceModel(model)
     rows = lambda: {proxy.data(proxy.index(r, COL_NAME)) for r in range(proxy.rowCount())}  # noqa: E731

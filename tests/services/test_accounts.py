@@ -10,10 +10,15 @@ from csmdesk.services.accounts import NotArchivedError, NotFoundError
 
 
 def _acme(**kw: object) -> AccountDraft:
-    values: dict[str, object] = {"name": "Acme Robotics", "domain": "https://www.acme.com/",
-                                 "segment": "enterprise", "arr_minor": 12_000_000,
-                                 "contract_start": date(2026, 1, 1),
-                                 "renewal_date": date(2027, 1, 1), "tags": ("sso", "SSO", "api")}
+    values: dict[str, object] = {
+        "name": "Acme Robotics",
+        "domain": "https://www.acme.com/",
+        "segment": "enterprise",
+        "arr_minor": 12_000_000,
+        "contract_start": date(2026, 1, 1),
+        "renewal_date": date(2027, 1, 1),
+        "tags": ("sso", "SSO", "api"),
+    }
     values.update(kw)
     return AccountDraft(**values)  # type: ignore[arg-type]
 
@@ -25,7 +30,9 @@ def test_create_normalizes_and_lists(db) -> None:  # type: ignore[no-untyped-def
     assert account.tags == "api, sso"
     assert account.created_at.tzinfo is not None
     rows = accounts.list_book(db)
-    assert [(r.name, r.arr_minor, r.archived) for r in rows] == [("Acme Robotics", 12_000_000, False)]
+    assert [(r.name, r.arr_minor, r.archived) for r in rows] == [
+        ("Acme Robotics", 12_000_000, False)
+    ]
     assert len(account.uid) == 32
 
 
@@ -33,13 +40,13 @@ def test_create_with_arr_records_implicit_new_event_at_contract_start(db) -> Non
     account = accounts.create_account(db, _acme())
     events = records.list_arr_events(db, account.id)
     assert [(e.kind, e.on, e.arr_after_minor, e.implicit) for e in events] == [
-        ("new", date(2026, 1, 1), 12_000_000, True)]
+        ("new", date(2026, 1, 1), 12_000_000, True)
+    ]
 
 
 def test_invalid_account_is_refused_and_nothing_written(db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as info:
-        accounts.create_account(db, _acme(name=" ", arr_minor=-1,
-                                          renewal_date=date(2025, 1, 1)))
+        accounts.create_account(db, _acme(name=" ", arr_minor=-1, renewal_date=date(2025, 1, 1)))
     assert set(info.value.errors) == {"name", "arr", "renewal_date"}
     assert accounts.list_book(db) == []
 
@@ -78,8 +85,10 @@ def test_archive_and_undo(db) -> None:  # type: ignore[no-untyped-def]
     assert accounts.count_accounts(db) == 0
     assert accounts.count_accounts(db, include_archived=True) == 2
     accounts.set_archived(db, [a.id], False)
-    assert {r.name: r.archived for r in accounts.list_book(db)} == {"Acme Robotics": False,
-                                                                     "Bluefin": True}
+    assert {r.name: r.archived for r in accounts.list_book(db)} == {
+        "Acme Robotics": False,
+        "Bluefin": True,
+    }
 
 
 def test_delete_only_from_archive_and_cascades(db) -> None:  # type: ignore[no-untyped-def]

@@ -18,13 +18,21 @@ def account_id(db) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_add_edit_and_list_contacts(db, account_id: int) -> None:  # type: ignore[no-untyped-def]
-    priya = contacts.add_contact(db, account_id, ContactDraft(
-        name="Priya Nair", email="Priya@Acme.com", roles=("champion",), is_primary=True))
+    priya = contacts.add_contact(
+        db,
+        account_id,
+        ContactDraft(
+            name="Priya Nair", email="Priya@Acme.com", roles=("champion",), is_primary=True
+        ),
+    )
     contacts.add_contact(db, account_id, ContactDraft(name="Tom Becker", roles=("admin",)))
     assert [c.name for c in contacts.list_contacts(db, account_id)] == ["Priya Nair", "Tom Becker"]
     assert priya.email == "priya@acme.com"
-    contacts.update_contact(db, priya.id, ContactDraft(name="Priya N.", email="p@acme.com",
-                                                       roles=("champion", "billing")))
+    contacts.update_contact(
+        db,
+        priya.id,
+        ContactDraft(name="Priya N.", email="p@acme.com", roles=("champion", "billing")),
+    )
     updated = contacts.list_contacts(db, account_id)[0]
     assert (updated.name, updated.roles) == ("Priya N.", "champion,billing")
 

@@ -37,8 +37,15 @@ def test_new_database_is_created_at_head_with_pragmas(db_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
     db.close()
-    assert {"account", "contact", "note", "note_fts", "healthreading", "arrevent",
-            "externalref"} <= _tables(db_path)
+    assert {
+        "account",
+        "contact",
+        "note",
+        "note_fts",
+        "healthreading",
+        "arrevent",
+        "externalref",
+    } <= _tables(db_path)
 
 
 def test_revisions_list_matches_shipped_scripts() -> None:
@@ -70,8 +77,12 @@ def test_every_earlier_schema_upgrades_and_keeps_data(fixture: Path, tmp_path: P
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
         assert conn.exec_driver_sql("SELECT name FROM account").scalar() == "Acme Robotics"
-        assert conn.exec_driver_sql("SELECT count(*) FROM note_fts WHERE note_fts MATCH 'SSO'"
-                                    ).scalar() == 1
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM note_fts WHERE note_fts MATCH 'SSO'"
+            ).scalar()
+            == 1
+        )
     db.close()
     if fixture.stem != HEAD:
         assert list(tmp_path.glob("old.before-*.sqlite3")), "the file was not copied aside"
