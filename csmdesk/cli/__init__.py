@@ -7,15 +7,22 @@ Exit codes: 0 success, 1 a user error (with a message on stderr), 2 data refused
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from csmdesk.domain.money import format_money
 from csmdesk.store import Database, DatabaseProblem, open_database
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_REFUSED = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed to stderr as ``csmdesk: <message>``."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USER_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def add_db_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
@@ -54,47 +61,32 @@ def open_for_command(db_path: Path, *, demo: bool = False) -> Database:
     return db
 
 
-def cmd_stats(db: Database, args: argparse.Namespace) -> int:
-    from csmdesk.services.stats import book_stats
-
-    stats = book_stats(db)
-    if args.json:
-        print(json.dumps(stats.as_dict(), indent=2, ensure_ascii=False))
-        return EXIT_OK
-    rows = [
-        ("Database", stats.path),
-        ("Schema", stats.schema),
-        ("Size", f"{stats.size_bytes / 1_000_000:.1f} MB"),
-        ("Accounts", f"{stats.accounts:,} (+{stats.archived_accounts:,} archived)"),
-        ("Contacts", f"{stats.contacts:,}"),
-        ("Milestones", f"{stats.milestones:,}"),
-        ("Touchpoints", f"{stats.touchpoints:,}"),
-        ("Notes", f"{stats.notes:,}"),
-        ("Action items", f"{stats.action_items:,}"),
-        ("Health readings", f"{stats.health_readings:,}"),
-        ("Open risks", f"{stats.open_risks:,}"),
-        ("Opportunities", f"{stats.opportunities:,}"),
-        ("ARR events", f"{stats.arr_events:,}"),
-    ]
-    for currency, total in stats.arr_by_currency.items():
-        rows.append((f"ARR ({currency})", format_money(total, currency)))
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
-    return EXIT_OK
-
-
 Command = Callable[[Database, argparse.Namespace], int]
 
 
+# One module per command group under csmdesk/cli/, each with ``register(subparsers)``.
+# Modules import only argparse-level things at the top; real work is imported in handlers,
+# so ``csmdesk --help`` and start-up of the window stay fast.
+COMMAND_MODULES = ("stats",)
+
+
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    import importlib
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    stats = sub.add_parser(
-        "stats", help="count what is in the book", description="Count what is in the book."
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"csmdesk.cli.{name}").register(sub)
+
+
+def new_command(
+    sub: Any, name: str, help_text: str, description: str = ""
+) -> argparse.ArgumentParser:
+    """A subcommand parser that accepts ``--db``/``--demo`` after its name too."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help_text, description=description or help_text
     )
-    add_db_options(stats, in_subcommand=True)
-    stats.add_argument("--json", action="store_true", help="print one JSON object")
-    stats.set_defaults(handler=cmd_stats)
+    add_db_options(parser, in_subcommand=True)
+    return parser
 
 
 def run_command(args: argparse.Namespace, db_path: Path) -> int:
@@ -102,5 +94,11 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
     db = open_for_command(db_path, demo=bool(getattr(args, "demo", False)))
     try:
         return handler(db, args)
+    except CommandError as exc:
+        print(f"csmdesk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except DatabaseProblem as exc:
+        print(f"csmdesk: {exc}", file=sys.stderr)
+        return exc.exit_code
     finally:
         db.close()
