@@ -84,6 +84,7 @@ class BookModel(QAbstractTableModel):
         super().__init__(parent)
         self.today = today
         self._lines: list[_Line] = []
+        self._active: int | None = None
         self._row_of: dict[int, int] = {}
         self._sort: tuple[int, Qt.SortOrder] = (COL_NAME, Qt.SortOrder.AscendingOrder)
         self._italic = QFont()
@@ -126,6 +127,7 @@ class BookModel(QAbstractTableModel):
         self.endRemoveRows()
 
     def _reindex(self) -> None:
+        self._active = None
         self._row_of = {line.row.id: i for i, line in enumerate(self._lines)}
 
     # --- lookups ---------------------------------------------------------------
@@ -134,6 +136,12 @@ class BookModel(QAbstractTableModel):
 
     def book_row(self, row: int) -> BookRow:
         return self._lines[row].row
+
+    def active_count(self) -> int:
+        """Accounts not archived (cached; the status bar asks on every filter change)."""
+        if self._active is None:
+            self._active = sum(1 for line in self._lines if not line.row.archived)
+        return self._active
 
     def rows(self) -> list[BookRow]:
         return [line.row for line in self._lines]

@@ -38,6 +38,7 @@ class BookPanel(QWidget):
     activated = Signal(int)
     new_requested = Signal()
     demo_requested = Signal()
+    filter_applied = Signal()
 
     def __init__(self, model: BookModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +157,7 @@ class BookPanel(QWidget):
         keep = self.current_id()
         self.proxy.set_filter(self.current_filter())
         self.update_empty_state()
+        self.filter_applied.emit()
         if keep is not None and self.proxy.proxy_row_of(keep) is not None:
             self.select_id(keep)
         else:

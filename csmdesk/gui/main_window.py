@@ -80,10 +80,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self._build_actions()
         self.reload()
-        self.book.proxy.rowsInserted.connect(self._update_count)
-        self.book.proxy.rowsRemoved.connect(self._update_count)
-        self.book.proxy.modelReset.connect(self._update_count)
-        self.book.proxy.layoutChanged.connect(self._update_count)
+        # Once per filter change, not once per block of rows the proxy adds or drops
+        # (hundreds per keystroke on a big book).
+        self.book.filter_applied.connect(self._update_count)
         self._restore_state()
         # Days-left columns must roll over at midnight for a window left open for days.
         self._day_timer = QTimer(self)
@@ -181,7 +180,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_count(self, *_: object) -> None:
-        total = sum(1 for r in self.model.rows() if not r.archived)
+        total = self.model.active_count()
         shown = self.book.proxy.rowCount()
         where = "archived" if self.book.archived_button.isChecked() else "shown"
         self.count_label.setText(f"{total:,} accounts · {shown:,} {where}")

@@ -15,7 +15,7 @@ from csmdesk.domain.accounts import (
     normalize_tags,
     validate_account,
 )
-from csmdesk.models import Account, ArrEvent, Contact, ArrEventKind, ExternalRef, utcnow
+from csmdesk.models import Account, ArrEvent, ArrEventKind, Contact, ExternalRef, utcnow
 from csmdesk.store import Database
 
 
@@ -41,33 +41,33 @@ class BookRow(NamedTuple):
 
 
 _BOOK_COLUMNS = (
-    Account.id,
-    Account.name,
-    Account.domain,
-    Account.segment,
-    Account.arr_minor,
-    Account.currency,
-    Account.renewal_date,
-    Account.lifecycle,
-    Account.owner,
-    Account.tags,
+    col(Account.id),
+    col(Account.name),
+    col(Account.domain),
+    col(Account.segment),
+    col(Account.arr_minor),
+    col(Account.currency),
+    col(Account.renewal_date),
+    col(Account.lifecycle),
+    col(Account.owner),
+    col(Account.tags),
     col(Account.archived_at).is_not(None),
-    Account.industry,
+    col(Account.industry),
 )
 
 
 def list_book(db: Database) -> list[BookRow]:
     with db.engine.connect() as conn:
         rows = conn.execute(select(*_BOOK_COLUMNS).order_by(func.lower(Account.name))).all()
-    return [BookRow(*r) for r in rows]
+    return [BookRow._make(r) for r in rows]
 
 
 def book_row(db: Database, account_id: int) -> BookRow:
     with db.engine.connect() as conn:
-        row = conn.execute(select(*_BOOK_COLUMNS).where(Account.id == account_id)).first()
+        row = conn.execute(select(*_BOOK_COLUMNS).where(col(Account.id) == account_id)).first()
     if row is None:
         raise NotFoundError(f"account {account_id} does not exist")
-    return BookRow(*row)
+    return BookRow._make(row)
 
 
 def count_accounts(db: Database, *, include_archived: bool = False) -> int:
@@ -104,14 +104,16 @@ def draft_of(account: Account) -> AccountDraft:
     )
 
 
-def domain_conflict(db: Database, domain: str | None, *, exclude_id: int | None = None) -> str | None:
+def domain_conflict(
+    db: Database, domain: str | None, *, exclude_id: int | None = None
+) -> str | None:
     """Name of another account already using ``domain`` (a warning, not an error)."""
     value = normalize_domain(domain)
     if not value:
         return None
-    query = select(Account.name).where(Account.domain == value)
+    query = select(col(Account.name)).where(col(Account.domain) == value)
     if exclude_id is not None:
-        query = query.where(Account.id != exclude_id)
+        query = query.where(col(Account.id) != exclude_id)
     with db.engine.connect() as conn:
         return conn.execute(query.limit(1)).scalar_one_or_none()
 
@@ -135,10 +137,11 @@ def create_account(
     """Create an account; an ARR without history gets an implicit ``new`` event."""
     clean = _checked(draft)
     with db.unit(session) as s:
-        account = Account()
+        account = Account(name=clean.name)
         _apply(account, clean)
         s.add(account)
         s.flush()
+        assert account.id is not None
         if clean.arr_minor > 0:
             s.add(
                 ArrEvent(
@@ -178,18 +181,20 @@ def update_account(
         before = account.arr_minor
         _apply(account, clean)
         if clean.arr_minor != before:
-            _record_arr_change(s, account, before, clean.arr_minor, arr_change, on)
+            record_arr_change(s, account, before, clean.arr_minor, arr_change, on)
         s.flush()
         s.refresh(account)
         return account
 
 
-def _record_arr_change(
+def record_arr_change(
     s: Session, account: Account, before: int, after: int, kind: str | None, on: date
 ) -> None:
+    account_id = account.id
+    assert account_id is not None, "record_arr_change needs a saved account"
     latest = s.scalars(
         select(ArrEvent)
-        .where(ArrEvent.account_id == account.id)
+        .where(col(ArrEvent.account_id) == account_id)
         .order_by(col(ArrEvent.on).desc(), col(ArrEvent.id).desc())
         .limit(1)
     ).first()
@@ -207,7 +212,7 @@ def _record_arr_change(
         event_kind = (ArrEventKind.EXPANSION if after > before else ArrEventKind.CONTRACTION).value
     s.add(
         ArrEvent(
-            account_id=account.id,
+            account_id=account_id,
             on=on,
             kind=event_kind,
             arr_after_minor=after,
@@ -239,15 +244,15 @@ def delete_account(db: Database, account_id: int) -> None:
             raise NotFoundError(f"account {account_id} does not exist")
         if account.archived_at is None:
             raise NotArchivedError("Archive the account before deleting it.")
-        contact_ids = select(Contact.id).where(Contact.account_id == account_id)
+        contact_ids = select(col(Contact.id)).where(col(Contact.account_id) == account_id)
         s.execute(
             delete(ExternalRef).where(
-                ExternalRef.entity == "account", ExternalRef.entity_id == account_id
+                col(ExternalRef.entity) == "account", col(ExternalRef.entity_id) == account_id
             )
         )
         s.execute(
             delete(ExternalRef).where(
-                ExternalRef.entity == "contact", col(ExternalRef.entity_id).in_(contact_ids)
+                col(ExternalRef.entity) == "contact", col(ExternalRef.entity_id).in_(contact_ids)
             )
         )
         s.delete(account)

@@ -19,7 +19,7 @@ def list_contacts(db: Database, account_id: int) -> list[Contact]:
         return list(
             s.scalars(
                 select(Contact)
-                .where(Contact.account_id == account_id)
+                .where(col(Contact.account_id) == account_id)
                 .order_by(
                     col(Contact.left_on).is_not(None),
                     col(Contact.is_primary).desc(),
@@ -62,7 +62,7 @@ def _apply(contact: Contact, draft: ContactDraft) -> None:
 def _one_primary(s: Session, account_id: int, keep_id: int) -> None:
     s.execute(
         update(Contact)
-        .where(Contact.account_id == account_id, Contact.id != keep_id)
+        .where(col(Contact.account_id) == account_id, col(Contact.id) != keep_id)
         .values(is_primary=False)
     )
 
@@ -134,7 +134,7 @@ def remove_contact(db: Database, contact_id: int) -> None:
             raise NotFoundError(f"contact {contact_id} does not exist")
         s.execute(
             delete(ExternalRef).where(
-                ExternalRef.entity == "contact", ExternalRef.entity_id == contact_id
+                col(ExternalRef.entity) == "contact", col(ExternalRef.entity_id) == contact_id
             )
         )
         s.delete(contact)

@@ -83,7 +83,9 @@ def add_milestone(
         _require_account(s, account_id)
         if position is None:
             last = s.scalar(
-                select(func.max(Milestone.position)).where(Milestone.account_id == account_id)
+                select(func.max(col(Milestone.position))).where(
+                    col(Milestone.account_id) == account_id
+                )
             )
             position = 0 if last is None else last + 1
         milestone = Milestone(
@@ -106,7 +108,7 @@ def list_milestones(db: Database, account_id: int) -> list[Milestone]:
         return list(
             s.scalars(
                 select(Milestone)
-                .where(Milestone.account_id == account_id)
+                .where(col(Milestone.account_id) == account_id)
                 .order_by(col(Milestone.position), col(Milestone.id))
             )
         )
@@ -172,7 +174,7 @@ def last_touchpoint(db: Database, account_id: int) -> Touchpoint | None:
     with db.session() as s:
         return s.scalars(
             select(Touchpoint)
-            .where(Touchpoint.account_id == account_id)
+            .where(col(Touchpoint.account_id) == account_id)
             .order_by(col(Touchpoint.occurred_at).desc())
             .limit(1)
         ).first()
@@ -192,8 +194,13 @@ def add_note(
     _require(kind, NoteKind, "kind")
     with db.unit(session) as s:
         _require_account(s, account_id)
-        note = Note(account_id=account_id, body=body, kind=kind, title=title.strip(),
-                    touchpoint_id=touchpoint_id)
+        note = Note(
+            account_id=account_id,
+            body=body,
+            kind=kind,
+            title=title.strip(),
+            touchpoint_id=touchpoint_id,
+        )
         if created_at is not None:
             note.created_at = note.updated_at = created_at
         _add(s, note)
@@ -219,7 +226,7 @@ def list_notes(db: Database, account_id: int) -> list[Note]:
         return list(
             s.scalars(
                 select(Note)
-                .where(Note.account_id == account_id, col(Note.archived_at).is_(None))
+                .where(col(Note.account_id) == account_id, col(Note.archived_at).is_(None))
                 .order_by(col(Note.created_at).desc())
             )
         )
@@ -243,8 +250,14 @@ def add_action_item(
         raise ValidationError({"text": "An action item needs some text."})
     with db.unit(session) as s:
         _require_account(s, account_id)
-        item = ActionItem(account_id=account_id, text=text.strip()[:500], owner=owner,
-                          due_date=due_date, note_id=note_id, done_on=done_on)
+        item = ActionItem(
+            account_id=account_id,
+            text=text.strip()[:500],
+            owner=owner,
+            due_date=due_date,
+            note_id=note_id,
+            done_on=done_on,
+        )
         _add(s, item)
         return item
 
@@ -259,8 +272,15 @@ def set_action_done(db: Database, item_id: int, on: date | None) -> None:
 
 # --- health readings -------------------------------------------------------------
 
-_METRICS = ("active_users", "logins", "feature_adoption_pct", "open_tickets", "escalations",
-            "nps", "csat")
+_METRICS = (
+    "active_users",
+    "logins",
+    "feature_adoption_pct",
+    "open_tickets",
+    "escalations",
+    "nps",
+    "csat",
+)
 
 
 def _check_reading(values: dict[str, float | int | None]) -> None:
@@ -276,7 +296,7 @@ def _check_reading(values: dict[str, float | int | None]) -> None:
         errors["nps"] = "An NPS response is a score from 0 to 10."
     pct = values.get("feature_adoption_pct")
     if pct is not None and pct > 100:
-        errors["feature_adoption_pct"] = "Feature adoption is a percentage (0–100)."
+        errors["feature_adoption_pct"] = "Feature adoption is a percentage (0 to 100)."
     csat = values.get("csat")
     if csat is not None and csat > 5:
         errors["csat"] = "CSAT is a score from 1 to 5."
@@ -298,7 +318,7 @@ def record_health(
         _require_account(s, account_id)
         reading = s.scalars(
             select(HealthReading).where(
-                HealthReading.account_id == account_id, HealthReading.on == on
+                col(HealthReading.account_id) == account_id, col(HealthReading.on) == on
             )
         ).first()
         if reading is None:
@@ -321,8 +341,16 @@ def add_health_series(
     rows = []
     for on, metrics in readings:
         _check_reading(metrics)
-        rows.append({"account_id": account_id, "on": on, "uid": new_uid(), "created_at": now,
-                     "updated_at": now, **metrics})
+        rows.append(
+            {
+                "account_id": account_id,
+                "on": on,
+                "uid": new_uid(),
+                "created_at": now,
+                "updated_at": now,
+                **metrics,
+            }
+        )
     if not rows:
         return 0
     with db.unit(session) as s:
@@ -336,7 +364,7 @@ def list_health(db: Database, account_id: int) -> list[HealthReading]:
         return list(
             s.scalars(
                 select(HealthReading)
-                .where(HealthReading.account_id == account_id)
+                .where(col(HealthReading.account_id) == account_id)
                 .order_by(col(HealthReading.on))
             )
         )
@@ -361,8 +389,14 @@ def open_risk(
         raise ValidationError({"title": "A risk needs a kind and a title."})
     with db.unit(session) as s:
         _require_account(s, account_id)
-        risk = Risk(account_id=account_id, kind=kind, title=title.strip(), severity=severity,
-                    detail=detail, opened_on=opened_on)
+        risk = Risk(
+            account_id=account_id,
+            kind=kind,
+            title=title.strip(),
+            severity=severity,
+            detail=detail,
+            opened_on=opened_on,
+        )
         _add(s, risk)
         return risk
 
@@ -412,9 +446,16 @@ def add_opportunity(
         raise ValidationError({"title": "An opportunity needs a title."})
     with db.unit(session) as s:
         _require_account(s, account_id)
-        opp = Opportunity(account_id=account_id, title=title.strip(), amount_minor=amount_minor,
-                          currency=currency, stage=stage, kind=kind, close_date=close_date,
-                          source=source)
+        opp = Opportunity(
+            account_id=account_id,
+            title=title.strip(),
+            amount_minor=amount_minor,
+            currency=currency,
+            stage=stage,
+            kind=kind,
+            close_date=close_date,
+            source=source,
+        )
         _add(s, opp)
         return opp
 
@@ -442,19 +483,29 @@ def add_arr_event(
     with db.unit(session) as s:
         account = _require_account(s, account_id)
         # A recorded history replaces the placeholder made when the account was created.
-        s.execute(delete(ArrEvent).where(ArrEvent.account_id == account_id, col(ArrEvent.implicit)))
-        event = ArrEvent(account_id=account_id, on=on, kind=kind, arr_after_minor=arr_after_minor,
-                         currency=currency or account.currency, comment=comment)
+        s.execute(
+            delete(ArrEvent).where(col(ArrEvent.account_id) == account_id, col(ArrEvent.implicit))
+        )
+        event = ArrEvent(
+            account_id=account_id,
+            on=on,
+            kind=kind,
+            arr_after_minor=arr_after_minor,
+            currency=currency or account.currency,
+            comment=comment,
+        )
         _add(s, event)
         latest = s.scalars(
             select(ArrEvent)
-            .where(ArrEvent.account_id == account_id)
+            .where(col(ArrEvent.account_id) == account_id)
             .order_by(col(ArrEvent.on).desc(), col(ArrEvent.id).desc())
             .limit(1)
         ).first()
         if latest is not None and latest.id == event.id:
             s.execute(
-                update(Account).where(col(Account.id) == account_id).values(arr_minor=arr_after_minor)
+                update(Account)
+                .where(col(Account.id) == account_id)
+                .values(arr_minor=arr_after_minor)
             )
         return event
 
@@ -464,7 +515,7 @@ def list_arr_events(db: Database, account_id: int) -> list[ArrEvent]:
         return list(
             s.scalars(
                 select(ArrEvent)
-                .where(ArrEvent.account_id == account_id)
+                .where(col(ArrEvent.account_id) == account_id)
                 .order_by(col(ArrEvent.on), col(ArrEvent.id))
             )
         )
@@ -486,14 +537,15 @@ def link_external(
     with db.unit(session) as s:
         ref = s.scalars(
             select(ExternalRef).where(
-                ExternalRef.provider == provider,
-                ExternalRef.entity == entity,
-                ExternalRef.entity_id == entity_id,
+                col(ExternalRef.provider) == provider,
+                col(ExternalRef.entity) == entity,
+                col(ExternalRef.entity_id) == entity_id,
             )
         ).first()
         if ref is None:
-            ref = ExternalRef(provider=provider, entity=entity, entity_id=entity_id,
-                              external_id=external_id)
+            ref = ExternalRef(
+                provider=provider, entity=entity, entity_id=entity_id, external_id=external_id
+            )
         ref.external_id = external_id
         _add(s, ref)
         return ref
@@ -503,10 +555,10 @@ def find_external(db: Database, provider: str, entity: str, external_id: str) ->
     """The local id linked to a CRM record, if any."""
     with db.engine.connect() as conn:
         return conn.execute(
-            select(ExternalRef.entity_id).where(
-                ExternalRef.provider == provider,
-                ExternalRef.entity == entity,
-                ExternalRef.external_id == external_id,
+            select(col(ExternalRef.entity_id)).where(
+                col(ExternalRef.provider) == provider,
+                col(ExternalRef.entity) == entity,
+                col(ExternalRef.external_id) == external_id,
             )
         ).scalar_one_or_none()
 
@@ -516,7 +568,9 @@ def find_external(db: Database, provider: str, entity: str, external_id: str) ->
 
 def get_meta(db: Database, key: str) -> str | None:
     with db.engine.connect() as conn:
-        return conn.execute(select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+        return conn.execute(
+            select(col(Meta.value)).where(col(Meta.key) == key)
+        ).scalar_one_or_none()
 
 
 def set_meta(db: Database, key: str, value: str, *, session: Session | None = None) -> None:

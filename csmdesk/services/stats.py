@@ -57,7 +57,7 @@ def book_stats(db: Database) -> BookStats:
     active = col(Account.archived_at).is_(None)
     with db.engine.connect() as conn:
         arr_rows = conn.execute(
-            select(Account.currency, func.sum(Account.arr_minor))
+            select(col(Account.currency), func.sum(col(Account.arr_minor)))
             .where(active)
             .group_by(Account.currency)
             .order_by(Account.currency)

@@ -1,0 +1,295 @@
+"""Writing a checked plan: one transaction, all or nothing, with progress and cancel."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session, SQLModel, col
+
+from csmdesk.domain.accounts import AccountDraft, ContactDraft
+from csmdesk.models import (
+    Account,
+    ArrEvent,
+    ArrEventKind,
+    Contact,
+    ContactRole,
+    ExternalRef,
+    Meta,
+    Note,
+    NoteKind,
+    Touchpoint,
+    TouchpointKind,
+)
+from csmdesk.services import accounts as account_service
+from csmdesk.services.importing.mapping import Kind, header_key
+from csmdesk.services.importing.plan import AccountOps, Action, ImportPlan, RowOutcome
+from csmdesk.store import Database
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], bool]
+MAPPING_KEY = "import.mapping."
+BATCH = 250
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; nothing was written."""
+
+
+class PlanHasErrors(ValueError):
+    """A plan with row errors is never written."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    touchpoints: int = 0
+    notes: int = 0
+    created_ids: list[int] = field(default_factory=list)
+
+    def summary(self, kind: Kind = Kind.ACCOUNTS) -> str:
+        noun = kind.value
+        parts = [
+            f"{self.created:,} {noun} created",
+            f"{self.updated:,} updated",
+            f"{self.skipped:,} skipped",
+        ]
+        if kind == Kind.ACCOUNTS and (self.contacts_created or self.contacts_updated):
+            parts.append(
+                f"{self.contacts_created:,} contacts added, {self.contacts_updated:,} updated"
+            )
+        if self.touchpoints:
+            parts.append(f"{self.touchpoints:,} QBRs logged")
+        if self.notes:
+            parts.append(f"{self.notes:,} notes added")
+        return ", ".join(parts)
+
+
+def remembered_mapping(db: Database, headers: list[str]) -> dict[str, str] | None:
+    with db.engine.connect() as conn:
+        raw = conn.execute(
+            select(col(Meta.value)).where(col(Meta.key) == MAPPING_KEY + header_key(headers))
+        ).scalar_one_or_none()
+    if not raw:
+        return None
+    try:
+        saved = json.loads(raw)
+    except ValueError:
+        return None
+    return {h: f for h, f in saved.get("mapping", {}).items() if h in headers} or None
+
+
+def _apply_draft(account: Account, draft: AccountDraft) -> None:
+    for key, value in draft.as_dict().items():
+        setattr(account, key, value)
+
+
+def _link(s: Session, provider: str, entity: str, entity_id: int, external_id: str) -> None:
+    ref = s.scalars(
+        select(ExternalRef).where(
+            col(ExternalRef.provider) == provider,
+            col(ExternalRef.entity) == entity,
+            col(ExternalRef.entity_id) == entity_id,
+        )
+    ).first()
+    if ref is None:
+        s.add(
+            ExternalRef(
+                provider=provider, entity=entity, entity_id=entity_id, external_id=external_id
+            )
+        )
+    elif ref.external_id != external_id:
+        ref.external_id = external_id
+
+
+def _row(model: type[SQLModel], **values: object) -> dict[str, object]:
+    """A table row with the model's own defaults (uid, timestamps), for a bulk insert."""
+    return model(**values).model_dump(exclude={"id"})
+
+
+class _Writer:
+    def __init__(self, s: Session, plan: ImportPlan, report: ImportReport) -> None:
+        self.s, self.plan, self.report = s, plan, report
+        self.source = plan.table.path.name
+        self.pending: dict[type[SQLModel], list[dict[str, object]]] = {}
+
+    def _queue(self, model: type[SQLModel], **values: object) -> None:
+        self.pending.setdefault(model, []).append(_row(model, **values))
+
+    def _flush_queued(self) -> None:
+        for model, rows in self.pending.items():
+            self.s.execute(insert(model), rows)
+        self.pending.clear()
+
+    # accounts ---------------------------------------------------------------------------
+    def accounts(self, batch: list[RowOutcome], today: date) -> None:
+        """Write a batch of account rows with a few multi-row statements, not one per record."""
+        creates = [o for o in batch if o.action == Action.CREATE]
+        if creates:
+            rows = []
+            for outcome in creates:
+                draft: AccountDraft = outcome.values["draft"]
+                rows.append(_row(Account, **draft.as_dict()))
+            returned: Any = self.s.scalars(
+                insert(Account).returning(col(Account.id), sort_by_parameter_order=True), rows
+            )
+            ids: list[int] = list(returned)
+            for outcome, account_id in zip(creates, ids, strict=True):
+                draft = outcome.values["draft"]
+                self.report.created += 1
+                self.report.created_ids.append(account_id)
+                if draft.arr_minor > 0:
+                    self._queue(
+                        ArrEvent,
+                        account_id=account_id,
+                        on=draft.contract_start or today,
+                        kind=ArrEventKind.NEW.value,
+                        arr_after_minor=draft.arr_minor,
+                        currency=draft.currency,
+                        implicit=True,
+                    )
+                self._extras(account_id, outcome.values["ops"], new=True)
+        for outcome in batch:
+            if outcome.action != Action.UPDATE:
+                continue
+            account = self.s.get(Account, outcome.target_id)
+            assert account is not None and account.id is not None
+            draft = outcome.values["draft"]
+            before = account.arr_minor
+            _apply_draft(account, draft)
+            if draft.arr_minor != before:
+                account_service.record_arr_change(
+                    self.s, account, before, draft.arr_minor, None, today
+                )
+            self.report.updated += 1
+            self._extras(account.id, outcome.values["ops"], new=False)
+        self.s.flush()
+        self._flush_queued()
+
+    def _extras(self, account_id: int, ops: AccountOps, new: bool) -> None:
+        for provider, external_id in ops.links.items():
+            if new:
+                self._queue(
+                    ExternalRef,
+                    provider=provider,
+                    entity="account",
+                    entity_id=account_id,
+                    external_id=external_id,
+                )
+            else:
+                _link(self.s, provider, "account", account_id, external_id)
+        if ops.champion_new is not None:
+            draft = ops.champion_new
+            self._queue(
+                Contact,
+                account_id=account_id,
+                name=draft.name,
+                email=draft.email,
+                roles=",".join(draft.roles),
+            )
+            self.report.contacts_created += 1
+        if ops.champion_role_for is not None:
+            contact = self.s.get(Contact, ops.champion_role_for)
+            if contact is not None:
+                roles = {r for r in contact.roles.split(",") if r} | {ContactRole.CHAMPION.value}
+                contact.roles = ",".join(r.value for r in ContactRole if r.value in roles)
+                self.report.contacts_updated += 1
+        if ops.qbr_on is not None:
+            self._queue(
+                Touchpoint,
+                account_id=account_id,
+                kind=TouchpointKind.QBR.value,
+                occurred_at=datetime.combine(ops.qbr_on, time(12), UTC),
+                summary=f"QBR (imported from {self.source})",
+            )
+            self.report.touchpoints += 1
+        if ops.note is not None:
+            self._queue(
+                Note,
+                account_id=account_id,
+                kind=NoteKind.GENERAL.value,
+                title=f"Imported from {self.source}",
+                body=ops.note,
+            )
+            self.report.notes += 1
+
+    # contacts --------------------------------------------------------------------------
+    def contact(self, outcome: RowOutcome) -> None:
+        values = outcome.values
+        draft: ContactDraft = values["draft"]
+        account_id = int(values["account_id"])  # type: ignore[call-overload]
+        if outcome.action == Action.CREATE:
+            contact = Contact(account_id=account_id, name=draft.name)
+            self.s.add(contact)
+            self.report.created += 1
+        else:
+            found = self.s.get(Contact, outcome.target_id)
+            assert found is not None
+            contact = found
+            self.report.updated += 1
+        contact.name, contact.email, contact.title = draft.name, draft.email, draft.title
+        contact.phone, contact.roles = draft.phone, ",".join(draft.roles)
+        contact.is_primary, contact.left_on = draft.is_primary, draft.left_on
+        self.s.flush()
+        assert contact.id is not None
+        if draft.is_primary:
+            for other in self.s.scalars(
+                select(Contact).where(
+                    col(Contact.account_id) == account_id,
+                    col(Contact.id) != contact.id,
+                    col(Contact.is_primary),
+                )
+            ):
+                other.is_primary = False
+        for provider in ("hubspot", "salesforce"):
+            if f"{provider}_id" in values:
+                _link(self.s, provider, "contact", contact.id, str(values[f"{provider}_id"]))
+
+
+def commit_plan(
+    db: Database,
+    plan: ImportPlan,
+    *,
+    progress: Progress | None = None,
+    today: date | None = None,
+    remember: bool = True,
+) -> ImportReport:
+    """Write every create and update of ``plan`` in one transaction, or nothing at all."""
+    if not plan.ok:
+        raise PlanHasErrors(f"{len(plan.errors)} row(s) have errors; nothing was imported.")
+    today = today or date.today()
+    report = ImportReport(skipped=plan.count(Action.SKIP))
+    work = [o for o in plan.outcomes if o.action in (Action.CREATE, Action.UPDATE)]
+    total = len(work)
+    with db.session() as s:
+        writer = _Writer(s, plan, report)
+        for start in range(0, total, BATCH):
+            batch = work[start : start + BATCH]
+            if plan.kind == Kind.ACCOUNTS:
+                writer.accounts(batch, today)
+            else:
+                for outcome in batch:
+                    writer.contact(outcome)
+            if progress is not None and not progress(start + len(batch), total):
+                raise ImportCancelled("Import cancelled; nothing was written.")
+        if remember:
+            s.merge(
+                Meta(
+                    key=MAPPING_KEY + header_key(plan.table.headers),
+                    value=json.dumps(
+                        {"kind": plan.kind.value, "mapping": plan.mapping}, ensure_ascii=False
+                    ),
+                )
+            )
+    log.info("import of %s rows committed: %s", total, report.summary(plan.kind))
+    return report

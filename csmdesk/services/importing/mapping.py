@@ -1,0 +1,366 @@
+"""Which column means what: recognising the file's source and proposing a mapping.
+
+A mapping is ``{header: field}`` for the headers that are imported; every other
+column is ignored. Proposals come from the headers alone (HubSpot and Salesforce
+write property labels, a CSM's sheet writes whatever they typed), and a mapping
+the user confirmed is remembered for that exact set of headers.
+
+Note what is *not* proposed: "Annual Revenue" in a CRM export is the customer's
+own revenue, not what they pay us, and "Number of Employees" is not seats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from csmdesk.domain.dates import DateOrder
+
+
+class Kind(StrEnum):
+    ACCOUNTS = "accounts"
+    CONTACTS = "contacts"
+
+
+class Source(StrEnum):
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+    CSMDESK = "csmdesk"
+    GENERIC = "generic"
+
+
+SOURCE_LABELS = {
+    Source.HUBSPOT: "HubSpot export",
+    Source.SALESFORCE: "Salesforce report",
+    Source.CSMDESK: "CSM Desk export",
+    Source.GENERIC: "Spreadsheet",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    field: str
+    label: str
+    kind: str  # "text", "money", "date", "int", "bool", "enum", "id"
+    synonyms: tuple[str, ...] = ()
+
+
+ACCOUNT_TARGETS: tuple[Target, ...] = (
+    Target(
+        "name",
+        "Account name",
+        "text",
+        (
+            "account",
+            "accountname",
+            "company",
+            "companyname",
+            "customer",
+            "customername",
+            "name",
+            "organization",
+            "organisation",
+            "client",
+            "clientname",
+        ),
+    ),
+    Target(
+        "domain",
+        "Domain / website",
+        "text",
+        (
+            "domain",
+            "companydomainname",
+            "website",
+            "websiteurl",
+            "url",
+            "companydomain",
+            "web",
+            "site",
+            "accountdomain",
+        ),
+    ),
+    Target("segment", "Segment", "enum", ("segment", "tier", "customersegment", "accountsegment")),
+    Target("industry", "Industry", "text", ("industry", "vertical", "sector")),
+    Target(
+        "arr",
+        "ARR",
+        "money",
+        (
+            "arr",
+            "annualrecurringrevenue",
+            "contractvalue",
+            "acv",
+            "annualcontractvalue",
+            "currentarr",
+            "arrusd",
+            "arreur",
+            "recurringrevenue",
+        ),
+    ),
+    Target("currency", "Currency", "text", ("currency", "currencycode", "arrcurrency", "isocode")),
+    Target(
+        "contract_start",
+        "Contract start",
+        "date",
+        (
+            "contractstart",
+            "contractstartdate",
+            "startdate",
+            "customersince",
+            "contractstarted",
+            "startofcontract",
+        ),
+    ),
+    Target(
+        "renewal_date",
+        "Renewal date",
+        "date",
+        (
+            "renewal",
+            "renewaldate",
+            "contractenddate",
+            "contractend",
+            "enddate",
+            "nextrenewal",
+            "nextrenewaldate",
+            "renewalon",
+            "renewsdate",
+            "renewson",
+        ),
+    ),
+    Target(
+        "lifecycle",
+        "Lifecycle stage",
+        "enum",
+        ("lifecycle", "customerstage", "csstage", "lifecyclestage", "journeystage"),
+    ),
+    Target(
+        "licensed_seats",
+        "Licensed seats",
+        "int",
+        (
+            "seats",
+            "licensedseats",
+            "licenses",
+            "licences",
+            "seatcount",
+            "licensecount",
+            "numberofseats",
+            "purchasedseats",
+        ),
+    ),
+    Target(
+        "owner",
+        "Owner (CSM)",
+        "text",
+        (
+            "owner",
+            "csm",
+            "accountowner",
+            "companyowner",
+            "customersuccessmanager",
+            "csmowner",
+            "csmname",
+            "successmanager",
+            "assignedcsm",
+        ),
+    ),
+    Target("tags", "Tags", "text", ("tags", "labels", "tag")),
+    Target(
+        "payment_issue",
+        "Payment issue",
+        "bool",
+        ("paymentissue", "paymentproblem", "billingissue", "pastdue", "overdueinvoice"),
+    ),
+    Target("archived", "Archived", "bool", ("archived",)),
+    Target("hubspot_id", "HubSpot company ID", "id", ("hubspotid", "hubspotcompanyid")),
+    Target(
+        "salesforce_id",
+        "Salesforce account ID",
+        "id",
+        ("salesforceid", "sfdcid", "salesforceaccountid", "sfid"),
+    ),
+    Target("csmdesk_id", "CSM Desk ID", "id", ("csmdeskid",)),
+    Target(
+        "health",
+        "Health (kept as a tag)",
+        "text",
+        ("health", "healthstatus", "rag", "healthcolor", "healthcolour", "status"),
+    ),
+    Target(
+        "champion_name",
+        "Champion name",
+        "text",
+        ("champion", "championname", "maincontact", "primarycontact", "keycontact"),
+    ),
+    Target(
+        "champion_email",
+        "Champion email",
+        "text",
+        ("championemail", "primarycontactemail", "maincontactemail", "keycontactemail"),
+    ),
+    Target(
+        "last_qbr",
+        "Last QBR (logged as a touchpoint)",
+        "date",
+        ("lastqbr", "lastqbrdate", "lastbusinessreview", "qbrdate", "lastebr"),
+    ),
+    Target(
+        "note",
+        "Note (added to the account)",
+        "text",
+        ("notes", "note", "comments", "comment", "remarks"),
+    ),
+)
+
+CONTACT_TARGETS: tuple[Target, ...] = (
+    Target("contact_name", "Contact name", "text", ("name", "fullname", "contactname", "contact")),
+    Target("first_name", "First name", "text", ("firstname", "givenname", "first")),
+    Target("last_name", "Last name", "text", ("lastname", "surname", "familyname", "last")),
+    Target("email", "Email", "text", ("email", "emailaddress", "workemail", "mail")),
+    Target("title", "Job title", "text", ("title", "jobtitle", "position", "role")),
+    Target(
+        "phone",
+        "Phone",
+        "text",
+        ("phone", "phonenumber", "mobile", "mobilephone", "mobilephonenumber", "telephone"),
+    ),
+    Target("roles", "Roles", "text", ("roles", "contactroles", "persona")),
+    Target("primary", "Primary contact", "bool", ("primary", "isprimary", "primarycontact")),
+    Target(
+        "account_name",
+        "Account name",
+        "text",
+        (
+            "accountname",
+            "company",
+            "companyname",
+            "associatedcompany",
+            "organization",
+            "organisation",
+            "account",
+            "customer",
+        ),
+    ),
+    Target(
+        "account_domain",
+        "Account domain",
+        "text",
+        ("accountdomain", "companydomain", "companydomainname", "domain", "website"),
+    ),
+    Target(
+        "hubspot_company_id",
+        "HubSpot company ID",
+        "id",
+        ("associatedcompanyid", "associatedcompanyids", "hubspotcompanyid", "companyid"),
+    ),
+    Target("salesforce_account_id", "Salesforce account ID", "id", ("accountid",)),
+    Target("hubspot_id", "HubSpot contact ID", "id", ("hubspotcontactid",)),
+    Target("salesforce_id", "Salesforce contact ID", "id", ("contactid", "salesforcecontactid")),
+    Target("left_on", "Left the company on", "date", ("lefton", "leftdate", "leftcompanyon")),
+)
+
+TARGETS = {Kind.ACCOUNTS: ACCOUNT_TARGETS, Kind.CONTACTS: CONTACT_TARGETS}
+
+
+def targets_for(kind: Kind) -> dict[str, Target]:
+    return {t.field: t for t in TARGETS[kind]}
+
+
+def norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.casefold())
+
+
+def header_key(headers: list[str]) -> str:
+    """A stable key for a set of headers, to remember the mapping chosen for it."""
+    joined = "\x1f".join(sorted(norm(h) for h in headers))
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Detection:
+    source: Source
+    kind: Kind
+    date_hint: DateOrder | None
+
+
+def detect(headers: list[str]) -> Detection:
+    keys = {norm(h) for h in headers}
+    contactish = bool(keys & {"firstname", "lastname", "contactid", "jobtitle"}) or (
+        "email" in keys and bool(keys & {"associatedcompany", "companyname", "accountname"})
+    )
+    kind = Kind.CONTACTS if contactish else Kind.ACCOUNTS
+    if "recordid" in keys and bool(keys & {"companyname", "firstname", "email", "companyowner"}):
+        return Detection(Source.HUBSPOT, kind, None)
+    if bool(keys & {"accountid", "contactid"}) and bool(keys & {"accountname", "accountowner"}):
+        return Detection(Source.SALESFORCE, kind, DateOrder.MDY)
+    if {"id", "name", "segment", "lifecycle", "arr", "currency"} <= keys:
+        return Detection(Source.CSMDESK, Kind.ACCOUNTS, None)
+    if {"id", "accountid", "name", "email", "roles"} <= keys:
+        return Detection(Source.CSMDESK, Kind.CONTACTS, None)
+    return Detection(Source.GENERIC, kind, None)
+
+
+_SOURCE_SPECIFIC: dict[tuple[Source, Kind], dict[str, str | None]] = {
+    (Source.HUBSPOT, Kind.ACCOUNTS): {
+        "recordid": "hubspot_id",
+        "lifecyclestage": None,  # marketing's stage (Customer, Evangelist), not ours
+        "createdate": None,
+    },
+    (Source.HUBSPOT, Kind.CONTACTS): {"recordid": "hubspot_id", "lifecyclestage": None},
+    (Source.SALESFORCE, Kind.ACCOUNTS): {"accountid": "salesforce_id", "type": None},
+    (Source.SALESFORCE, Kind.CONTACTS): {
+        "contactid": "salesforce_id",
+        "accountid": "salesforce_account_id",
+    },
+    (Source.CSMDESK, Kind.ACCOUNTS): {"id": "csmdesk_id", "status": None},
+    (Source.CSMDESK, Kind.CONTACTS): {"id": None, "accountid": None, "name": "contact_name"},
+}
+
+
+def propose(headers: list[str], detection: Detection) -> dict[str, str]:
+    """The best guess of ``{header: field}``; each field is used by one column at most."""
+    specific = _SOURCE_SPECIFIC.get((detection.source, detection.kind), {})
+    targets = TARGETS[detection.kind]
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for header in headers:
+        key = norm(header)
+        if key in specific:
+            chosen = specific[key]
+            if chosen is not None and chosen not in used:
+                mapping[header] = chosen
+                used.add(chosen)
+            continue
+        for target in targets:
+            if target.field not in used and key in target.synonyms:
+                mapping[header] = target.field
+                used.add(target.field)
+                break
+    return mapping
+
+
+def check_mapping(mapping: dict[str, str], kind: Kind) -> list[str]:
+    """What makes a mapping unusable (empty when it can be imported)."""
+    fields = list(mapping.values())
+    known = targets_for(kind)
+    problems = [f"'{f}' is not a field of {kind.value}" for f in fields if f not in known]
+    twice = sorted({f for f in fields if fields.count(f) > 1})
+    problems += [f"{known[f].label if f in known else f} is mapped from two columns" for f in twice]
+    if kind == Kind.ACCOUNTS and "name" not in fields:
+        problems.append("Choose the column that holds the account name.")
+    if kind == Kind.CONTACTS:
+        if not ({"contact_name", "first_name", "last_name", "email"} & set(fields)):
+            problems.append("Choose the column that holds the contact's name or email.")
+        account_keys = {
+            "account_name",
+            "account_domain",
+            "hubspot_company_id",
+            "salesforce_account_id",
+        }
+        if not (account_keys & set(fields)):
+            problems.append("Choose a column that says which account each contact belongs to.")
+    return problems

@@ -1,0 +1,636 @@
+"""Deciding, before anything is written, what each row of a file will do.
+
+Every row gets an outcome — create, update, skip (with the reason) or error (with
+the reasons) — computed against the book as it is. Existing accounts are matched
+by CRM id, then domain, then exact name, so importing the same file twice
+updates instead of duplicating. Empty cells never erase what the book knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from csmdesk.domain.accounts import (
+    AccountDraft,
+    ContactDraft,
+    normalize_domain,
+    validate_account,
+    validate_contact,
+)
+from csmdesk.domain.dates import DateOrder, guess_order
+from csmdesk.domain.money import format_money
+from csmdesk.models import (
+    Account,
+    Contact,
+    ContactRole,
+    ExternalRef,
+    Note,
+    Touchpoint,
+    TouchpointKind,
+)
+from csmdesk.services.importing import convert
+from csmdesk.services.importing.convert import CellError
+from csmdesk.services.importing.mapping import Detection, Kind, Target, targets_for
+from csmdesk.services.importing.reader import Cell, Table
+from csmdesk.store import Database
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    action: Action
+    label: str
+    reasons: list[str] = field(default_factory=list)  # errors, or why it is skipped
+    changes: list[str] = field(default_factory=list)  # what an update changes, for the preview
+    warnings: list[str] = field(default_factory=list)
+    target_id: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    table: Table
+    detection: Detection
+    kind: Kind
+    mapping: dict[str, str]
+    date_orders: dict[str, DateOrder | None]
+    currency: str
+    outcomes: list[RowOutcome]
+    warnings: list[str]
+
+    def count(self, action: Action) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def errors(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.action == Action.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (
+            f"{self.count(Action.CREATE):,} to create, {self.count(Action.UPDATE):,} to update, "
+            f"{self.count(Action.SKIP):,} skipped, {self.count(Action.ERROR):,} with errors"
+        )
+
+
+# --- reading cells ---------------------------------------------------------------------------
+
+
+def _read(target: Target, cell: Cell, order: DateOrder | None, currency: str) -> Any:
+    kind = target.kind
+    if kind == "money":
+        return convert.money(cell, currency)
+    if kind == "date":
+        return convert.a_date(cell, order)
+    if kind == "int":
+        return convert.integer(cell)
+    if kind == "bool":
+        return convert.boolean(cell)
+    if kind == "id":
+        return convert.identifier(cell)
+    if target.field == "segment":
+        return convert.segment(cell)
+    if target.field == "lifecycle":
+        return convert.lifecycle(cell)
+    if target.field == "roles":
+        return convert.roles(cell)
+    if target.field == "industry":
+        return convert.industry(cell)
+    if target.field in ("domain", "account_domain"):
+        return convert.domain(cell)
+    if target.field == "tags":
+        return convert.tags(cell)
+    return convert.text(cell) or None
+
+
+def _row_values(
+    table: Table,
+    cells: list[Cell],
+    columns: list[tuple[int, str, Target]],
+    orders: dict[str, DateOrder | None],
+    default_currency: str,
+) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    currency = default_currency
+    for index, header, target in columns:
+        if target.field == "currency":
+            code = convert.text(cells[index] if index < len(cells) else None).upper()
+            if code and (len(code) != 3 or not code.isalpha()):
+                errors.append(f"{header}: '{code}' is not a currency code such as USD")
+            elif code:
+                currency = code
+                values["currency"] = code
+    for index, header, target in columns:
+        if target.field == "currency":
+            continue
+        cell = cells[index] if index < len(cells) else None
+        try:
+            value = _read(target, cell, orders.get(header), currency)
+        except CellError as exc:
+            errors.append(f"{header}: {exc}")
+            continue
+        if value is not None and value != ():
+            values[target.field] = value
+    if "arr" in values:
+        values["arr_minor"], found_currency = values.pop("arr")
+        if "currency" not in values:
+            values["currency"] = found_currency
+        elif found_currency != values["currency"] and found_currency != currency:
+            errors.append(f"ARR is in {found_currency} but the currency column says {currency}")
+    return values, errors
+
+
+def _columns(table: Table, mapping: dict[str, str], kind: Kind) -> list[tuple[int, str, Target]]:
+    known = targets_for(kind)
+    return [
+        (i, header, known[mapping[header]])
+        for i, header in enumerate(table.headers)
+        if mapping.get(header) in known
+    ]
+
+
+def decide_date_orders(
+    table: Table,
+    mapping: dict[str, str],
+    kind: Kind,
+    hint: DateOrder | None,
+    chosen: DateOrder | None,
+) -> tuple[dict[str, DateOrder | None], list[str]]:
+    """The order used for each date column, and warnings for the ones the data did not prove."""
+    orders: dict[str, DateOrder | None] = {}
+    warnings: list[str] = []
+    for index, header, target in _columns(table, mapping, kind):
+        if target.kind != "date":
+            continue
+        guess = guess_order(
+            (row.cells[index] for row in table.rows if index < len(row.cells)), hint
+        )
+        if chosen is not None and (guess.ambiguous or guess.order is None):
+            orders[header] = chosen
+        elif guess.ambiguous and guess.order is None:
+            orders[header] = DateOrder.MDY
+            warnings.append(
+                f"Column '{header}': {guess.evidence}; read as month/day (US). "
+                "Choose day/month if that is wrong."
+            )
+        else:
+            orders[header] = guess.order or chosen
+    return orders, warnings
+
+
+# --- the book as it is -------------------------------------------------------------------------
+
+
+@dataclass
+class _Book:
+    accounts: dict[int, AccountDraft]
+    by_domain: dict[str, list[int]]
+    by_name: dict[str, list[int]]
+    by_uid: dict[str, int]
+    refs: dict[tuple[str, str, str], int]  # (provider, entity, external id) -> local id
+    refs_of: dict[tuple[str, str, int], str]  # (provider, entity, local id) -> external id
+    contacts: dict[int, list[tuple[int, ContactDraft]]]
+    qbr_days: set[tuple[int, date]] = field(default_factory=set)
+    note_bodies: set[tuple[int, str]] = field(default_factory=set)
+
+
+def load_book(db: Database, note_bodies: Iterable[str] = ()) -> _Book:
+    """What matching needs, in a few queries (notes only for the bodies the file brings)."""
+    columns = (
+        col(Account.id),
+        col(Account.uid),
+        col(Account.name),
+        col(Account.domain),
+        col(Account.segment),
+        col(Account.industry),
+        col(Account.arr_minor),
+        col(Account.currency),
+        col(Account.contract_start),
+        col(Account.renewal_date),
+        col(Account.lifecycle),
+        col(Account.licensed_seats),
+        col(Account.owner),
+        col(Account.tags),
+        col(Account.payment_issue),
+    )
+    book = _Book({}, {}, {}, {}, {}, {}, {})
+    with db.engine.connect() as conn:
+        for row in conn.execute(select(*columns)):
+            fields: tuple[Any, ...] = tuple(row)
+            (
+                account_id,
+                uid,
+                name,
+                dom,
+                seg,
+                ind,
+                arr,
+                cur,
+                start,
+                renewal,
+                stage,
+                seats,
+                owner,
+                tags,
+                pay,
+            ) = fields
+            book.accounts[account_id] = AccountDraft(
+                name=name,
+                domain=dom,
+                segment=seg,
+                industry=ind,
+                arr_minor=arr,
+                currency=cur,
+                contract_start=start,
+                renewal_date=renewal,
+                lifecycle=stage,
+                licensed_seats=seats,
+                owner=owner,
+                tags=convert.tags(tags),
+                payment_issue=pay,
+            )
+            book.by_uid[uid] = account_id
+            if dom:
+                book.by_domain.setdefault(dom, []).append(account_id)
+            book.by_name.setdefault(name.casefold(), []).append(account_id)
+        for provider, entity, entity_id, external_id in conn.execute(
+            select(
+                col(ExternalRef.provider),
+                col(ExternalRef.entity),
+                col(ExternalRef.entity_id),
+                col(ExternalRef.external_id),
+            )
+        ):
+            book.refs[(provider, entity, external_id)] = entity_id
+            book.refs_of[(provider, entity, entity_id)] = external_id
+        contact_cols = (
+            col(Contact.id),
+            col(Contact.account_id),
+            col(Contact.name),
+            col(Contact.email),
+            col(Contact.title),
+            col(Contact.phone),
+            col(Contact.roles),
+            col(Contact.is_primary),
+            col(Contact.left_on),
+        )
+        contact_rows: Any = conn.execute(select(*contact_cols).order_by(col(Contact.id)))
+        for cid, aid, name, email, title, phone, roles, primary, left in contact_rows:
+            draft = ContactDraft(
+                name=name,
+                email=email,
+                title=title,
+                phone=phone,
+                roles=tuple(r for r in roles.split(",") if r),
+                is_primary=primary,
+                left_on=left,
+            )
+            book.contacts.setdefault(aid, []).append((cid, draft))
+        for account_id, when in conn.execute(
+            select(col(Touchpoint.account_id), col(Touchpoint.occurred_at)).where(
+                col(Touchpoint.kind).in_([TouchpointKind.QBR.value, TouchpointKind.EBR.value])
+            )
+        ):
+            book.qbr_days.add((account_id, when.date()))
+        bodies = sorted(note_bodies)
+        for at in range(0, len(bodies), 500):
+            chunk = bodies[at : at + 500]
+            for account_id, body in conn.execute(
+                select(col(Note.account_id), col(Note.body)).where(col(Note.body).in_(chunk))
+            ):
+                book.note_bodies.add((account_id, body))
+    return book
+
+
+def _unique(ids: list[int] | None) -> int | None:
+    return ids[0] if ids and len(ids) == 1 else None
+
+
+def _match_account(book: _Book, values: dict[str, Any], pending: dict[str, int]) -> int | None:
+    for provider, key in (("hubspot", "hubspot_id"), ("salesforce", "salesforce_id")):
+        if key in values and (found := book.refs.get((provider, "account", values[key]))):
+            return found
+    if "csmdesk_id" in values and values["csmdesk_id"] in book.by_uid:
+        return book.by_uid[values["csmdesk_id"]]
+    if "domain" in values and (found := _unique(book.by_domain.get(values["domain"]))):
+        return found
+    if "name" in values:
+        return _unique(book.by_name.get(values["name"].casefold()))
+    return None
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+_DRAFT_FIELDS = (
+    "name",
+    "domain",
+    "segment",
+    "industry",
+    "arr_minor",
+    "currency",
+    "contract_start",
+    "renewal_date",
+    "lifecycle",
+    "licensed_seats",
+    "owner",
+    "payment_issue",
+)
+_LABELS = {
+    "arr_minor": "ARR",
+    "contract_start": "Contract start",
+    "renewal_date": "Renewal",
+    "licensed_seats": "Seats",
+    "payment_issue": "Payment issue",
+    "tags": "Tags",
+}
+
+
+def _show(field_name: str, value: Any, draft: AccountDraft) -> str:
+    if value is None or value == "":
+        return "—"
+    if field_name == "arr_minor":
+        return format_money(value, draft.currency)
+    if isinstance(value, tuple):
+        return ", ".join(value) or "—"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _account_draft(values: dict[str, Any], base: AccountDraft | None) -> AccountDraft:
+    overlay = {k: values[k] for k in _DRAFT_FIELDS if k in values}
+    kept = base.tags if base else ()
+    added = tuple(values.get("tags", ()))
+    if "health" in values:  # one health tag at a time: the file's colour replaces the old one
+        kept = tuple(t for t in kept if not t.casefold().startswith("health-"))
+        added += (f"health-{values['health'].casefold().replace(' ', '-')}",)
+    tags = convert.tags(", ".join((*kept, *added)))
+    if base is None:
+        return AccountDraft(**{"name": "", **overlay, "tags": tags})
+    return replace(base, **overlay, tags=tags)
+
+
+def _plan_account_row(
+    book: _Book, line: int, values: dict[str, Any], seen: dict[tuple[object, ...], int]
+) -> RowOutcome:
+    label = values.get("name") or values.get("domain") or f"line {line}"
+    target_id = _match_account(book, values, {})
+    key: tuple[object, ...] = (
+        ("id", target_id)
+        if target_id is not None
+        else ("domain", values["domain"])
+        if "domain" in values
+        else ("name", str(values.get("name", "")).casefold())
+    )
+    if key in seen:
+        return RowOutcome(line, Action.SKIP, label, [f"same account as line {seen[key]}"])
+    seen[key] = line
+    base = book.accounts.get(target_id) if target_id is not None else None
+    if base is None and "name" not in values:
+        return RowOutcome(line, Action.ERROR, label, ["no account name"], values=values)
+    draft = _account_draft(values, base).normalized()
+    problems = validate_account(draft)
+    if problems:
+        return RowOutcome(line, Action.ERROR, label, list(problems.values()), values=values)
+    ops, extras = _account_extras(book, target_id, values)
+    values = {**values, "draft": draft, "ops": ops}
+    if base is None:
+        return RowOutcome(line, Action.CREATE, draft.name, changes=extras, values=values)
+    changes = [
+        f"{_LABELS.get(f, f.replace('_', ' ').capitalize())}: "
+        f"{_show(f, getattr(base, f), base)} → {_show(f, getattr(draft, f), draft)}"
+        for f in (*_DRAFT_FIELDS, "tags")
+        if getattr(base, f) != getattr(draft, f)
+    ]
+    if not changes and not extras:
+        return RowOutcome(line, Action.SKIP, draft.name, ["nothing new"], target_id=target_id)
+    return RowOutcome(
+        line,
+        Action.UPDATE,
+        draft.name,
+        changes=changes + extras,
+        target_id=target_id,
+        values=values,
+    )
+
+
+@dataclass
+class AccountOps:
+    """The records a row adds besides the account itself, decided against the book."""
+
+    links: dict[str, str] = field(default_factory=dict)  # provider -> external id to (re)link
+    champion_new: ContactDraft | None = None
+    champion_role_for: int | None = None  # an existing contact who becomes champion
+    qbr_on: date | None = None
+    note: str | None = None
+
+
+def _account_extras(
+    book: _Book, account_id: int | None, values: dict[str, Any]
+) -> tuple[AccountOps, list[str]]:
+    ops, extras = AccountOps(), []
+    for provider, key in (("hubspot", "hubspot_id"), ("salesforce", "salesforce_id")):
+        known = book.refs_of.get((provider, "account", account_id)) if account_id else None
+        if key in values and known != values[key]:
+            ops.links[provider] = values[key]
+            extras.append(f"Link to {provider.capitalize()} {values[key]}")
+    email = str(values.get("champion_email") or "").strip().lower()
+    name = str(values.get("champion_name") or "").strip()
+    if email or name:
+        known_contacts = book.contacts.get(account_id, []) if account_id else []
+        match = next(
+            (
+                (cid, d)
+                for cid, d in known_contacts
+                if (email and (d.email or "") == email)
+                or (not email and d.name.casefold() == name.casefold())
+            ),
+            None,
+        )
+        if match is None:
+            ops.champion_new = ContactDraft(
+                name=name or email, email=email or None, roles=(ContactRole.CHAMPION.value,)
+            ).normalized()
+            extras.append(f"Add champion {name or email}")
+        elif ContactRole.CHAMPION.value not in match[1].roles:
+            ops.champion_role_for = match[0]
+            extras.append(f"Mark {match[1].name} as champion")
+    qbr = values.get("last_qbr")
+    if isinstance(qbr, date) and (account_id, qbr) not in book.qbr_days:
+        ops.qbr_on = qbr
+        extras.append(f"Log the QBR of {qbr.isoformat()}")
+    note = values.get("note")
+    if note and (account_id, note) not in book.note_bodies:
+        ops.note = str(note)
+        extras.append("Add the note")
+    return ops, extras
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+def _contact_name(values: dict[str, Any]) -> str:
+    if values.get("contact_name"):
+        return str(values["contact_name"])
+    parts = [values.get("first_name"), values.get("last_name")]
+    name = " ".join(str(p) for p in parts if p)
+    return name or str(values.get("email") or "")
+
+
+def _match_contact_account(book: _Book, values: dict[str, Any]) -> int | None:
+    for provider, key in (
+        ("hubspot", "hubspot_company_id"),
+        ("salesforce", "salesforce_account_id"),
+    ):
+        if key in values:
+            for part in str(values[key]).replace(";", ",").split(","):
+                if found := book.refs.get((provider, "account", part.strip())):
+                    return found
+    if "account_domain" in values and (
+        found := _unique(book.by_domain.get(values["account_domain"]))
+    ):
+        return found
+    if "account_name" in values and (
+        found := _unique(book.by_name.get(str(values["account_name"]).casefold()))
+    ):
+        return found
+    email = str(values.get("email") or "")
+    if "@" in email:
+        return _unique(book.by_domain.get(normalize_domain(email.rsplit("@", 1)[1]) or ""))
+    return None
+
+
+def _plan_contact_row(
+    book: _Book, line: int, values: dict[str, Any], seen: dict[tuple[object, ...], int]
+) -> RowOutcome:
+    name = _contact_name(values)
+    label = name or f"line {line}"
+    account_id = _match_contact_account(book, values)
+    if account_id is None:
+        which = (
+            values.get("account_name")
+            or values.get("account_domain")
+            or values.get("hubspot_company_id")
+            or values.get("salesforce_account_id")
+        )
+        reason = (
+            f"no account '{which}' in the book (import the accounts first)"
+            if which
+            else "the row does not say which account the contact belongs to"
+        )
+        return RowOutcome(line, Action.ERROR, label, [reason], values=values)
+    existing = book.contacts.get(account_id, [])
+    email = (values.get("email") or "").strip().lower()
+    contact_id, base = None, None
+    for provider in ("hubspot", "salesforce"):
+        if f"{provider}_id" in values and (
+            found := book.refs.get((provider, "contact", values[f"{provider}_id"]))
+        ):
+            contact_id = found
+    for cid, draft in existing:
+        if contact_id == cid or (
+            contact_id is None
+            and (
+                (email and (draft.email or "") == email)
+                or (not email and name and draft.name.casefold() == name.casefold())
+            )
+        ):
+            contact_id, base = cid, draft
+            break
+    key: tuple[object, ...] = (
+        ("contact", contact_id) if contact_id else ("new", account_id, email or name.casefold())
+    )
+    if key in seen:
+        return RowOutcome(line, Action.SKIP, label, [f"same contact as line {seen[key]}"])
+    seen[key] = line
+    overlay: dict[str, Any] = {k: values[k] for k in ("title", "phone", "left_on") if k in values}
+    if name:
+        overlay["name"] = name
+    if email:
+        overlay["email"] = email
+    if "roles" in values:
+        overlay["roles"] = tuple(dict.fromkeys((*(base.roles if base else ()), *values["roles"])))
+    if "primary" in values:
+        overlay["is_primary"] = bool(values["primary"])
+    draft = replace(base, **overlay) if base else ContactDraft(**{"name": "", **overlay})
+    draft = draft.normalized()
+    problems = validate_contact(draft)
+    if problems:
+        return RowOutcome(line, Action.ERROR, label, list(problems.values()), values=values)
+    values = {**values, "draft": draft, "account_id": account_id}
+    if base is None:
+        return RowOutcome(line, Action.CREATE, draft.name, values=values)
+    changes = [
+        f"{f.replace('_', ' ').capitalize()}: {getattr(base, f) or '—'} → "
+        f"{getattr(draft, f) or '—'}"
+        for f in ("name", "email", "title", "phone", "roles", "is_primary", "left_on")
+        if getattr(base, f) != getattr(draft, f)
+    ]
+    if not changes:
+        return RowOutcome(line, Action.SKIP, draft.name, ["nothing new"], target_id=contact_id)
+    return RowOutcome(
+        line, Action.UPDATE, draft.name, changes=changes, target_id=contact_id, values=values
+    )
+
+
+# --- the whole file ----------------------------------------------------------------------------
+
+Progress = Callable[[int, int], bool]
+
+
+def plan_rows(
+    db: Database,
+    table: Table,
+    detection: Detection,
+    kind: Kind,
+    mapping: dict[str, str],
+    *,
+    date_order: DateOrder | None = None,
+    currency: str = "USD",
+) -> ImportPlan:
+    orders, warnings = decide_date_orders(table, mapping, kind, detection.date_hint, date_order)
+    warnings = [*table.notes, *warnings]
+    columns = _columns(table, mapping, kind)
+    parsed = [
+        (row, *_row_values(table, row.cells, columns, orders, currency)) for row in table.rows
+    ]
+    book = load_book(db, {str(v["note"]) for _, v, _ in parsed if "note" in v})
+    seen: dict[tuple[object, ...], int] = {}
+    outcomes: list[RowOutcome] = []
+    width = len(table.headers)
+    planner = _plan_account_row if kind == Kind.ACCOUNTS else _plan_contact_row
+    for row, values, errors in parsed:
+        extra = [c for c in row.cells[width:] if convert.text(c)]
+        if extra:
+            errors.append(f"the row has {len(row.cells)} cells but the header has {width}")
+        if not values and not errors:
+            outcomes.append(
+                RowOutcome(
+                    row.line, Action.SKIP, f"line {row.line}", ["no values in the imported columns"]
+                )
+            )
+            continue
+        if errors:
+            label = str(values.get("name") or _contact_name(values) or f"line {row.line}")
+            outcomes.append(RowOutcome(row.line, Action.ERROR, label, errors, values=values))
+            continue
+        outcomes.append(planner(book, row.line, values, seen))
+    return ImportPlan(table, detection, kind, mapping, orders, currency, outcomes, warnings)
