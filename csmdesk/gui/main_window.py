@@ -109,6 +109,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self._action("Open the &demo book", self.open_demo))
         file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "&Import…",
+                self.import_file,
+                "Ctrl+I",
+                "Import accounts or contacts from a CSV or Excel file",
+            )
+        )
+        file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit_menu = bar.addMenu("&Edit")
@@ -223,6 +232,21 @@ class MainWindow(QMainWindow):
         self._refresh_row(account.id)
         self.book.reveal(account.id, archived=False)
         self.statusBar().showMessage(f"Created {account.name}", 4000)
+
+    def import_file(self) -> None:
+        from csmdesk.gui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.db, self)
+        wizard.exec()
+        if wizard.report is None:
+            return
+        self.reload()
+        created = wizard.report.created_ids
+        if created:
+            self.book.reveal(created[0], archived=False)
+        self.statusBar().showMessage(
+            "Imported: " + wizard.report.summary(*([wizard.plan.kind] if wizard.plan else [])), 8000
+        )
 
     def edit_account(self) -> None:
         account_id = self.book.current_id()
