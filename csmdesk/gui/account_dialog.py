@@ -8,6 +8,7 @@ from csmdesk.domain.accounts import (
     LIFECYCLE_LABELS,
     SEGMENT_LABELS,
     AccountDraft,
+    normalize_domain,
     normalize_tags,
     parse_seats,
     validate_account,
@@ -140,10 +141,11 @@ class AccountDialog(QDialog):
         ui.errorLabel.setText("\n".join(shown.values()))
         ui.errorLabel.setVisible(bool(shown))
         warning = ""
-        if draft is not None and draft.domain and callable(self._domain_check):
-            other = self._domain_check(draft.domain)
+        domain = normalize_domain(ui.domainEdit.text())
+        if domain and "domain" not in errors and callable(self._domain_check):
+            other = self._domain_check(domain)
             if other:
-                warning = f"Another account, {other}, already uses the domain {draft.domain}."
+                warning = f"Another account, {other}, already uses the domain {domain}."
         ui.warningLabel.setText(warning)
         ui.warningLabel.setVisible(bool(warning))
         self._draft = draft
