@@ -62,12 +62,15 @@ def open_for_command(db_path: Path, *, demo: bool = False) -> Database:
 
 
 Command = Callable[[Database, argparse.Namespace], int]
+# Set ``takes_path=True`` in a parser's defaults to get the database file unopened
+# (backup, restore): opening would create, migrate or refuse it first.
+PathCommand = Callable[[Path, argparse.Namespace], int]
 
 
 # One module per command group under csmdesk/cli/, each with ``register(subparsers)``.
 # Modules import only argparse-level things at the top; real work is imported in handlers,
 # so ``csmdesk --help`` and start-up of the window stay fast.
-COMMAND_MODULES = ("stats", "importing")
+COMMAND_MODULES = ("stats", "importing", "backup")
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
@@ -90,10 +93,10 @@ def new_command(
 
 
 def run_command(args: argparse.Namespace, db_path: Path) -> int:
-    handler: Command = args.handler
-    db = open_for_command(db_path, demo=bool(getattr(args, "demo", False)))
+    takes_path = bool(getattr(args, "takes_path", False))
+    db = None if takes_path else open_for_command(db_path, demo=bool(getattr(args, "demo", False)))
     try:
-        return handler(db, args)
+        return args.handler(db_path, args) if db is None else args.handler(db, args)
     except CommandError as exc:
         print(f"csmdesk: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -101,4 +104,5 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         print(f"csmdesk: {exc}", file=sys.stderr)
         return exc.exit_code
     finally:
-        db.close()
+        if db is not None:
+            db.close()

@@ -129,5 +129,5 @@ def run_gui(
     try:
         return app.exec()
     finally:
-        db.close()
+        window.db.close()  # after a restore this is not the database opened above
         instance.release()

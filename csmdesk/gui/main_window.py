@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         # (hundreds per keystroke on a big book).
         self.book.filter_applied.connect(self._update_count)
         self._restore_state()
+        self._start_backups()
         # Days-left columns must roll over at midnight for a window left open for days.
         self._day_timer = QTimer(self)
         self._day_timer.timeout.connect(self._check_date)
@@ -117,6 +118,19 @@ class MainWindow(QMainWindow):
                 "Import accounts or contacts from a CSV or Excel file",
             )
         )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "&Back up now",
+                lambda: self.backups.back_up_now(),
+                "Ctrl+Shift+B",
+                "Copy the book to the backups folder (safe while you work)",
+            )
+        )
+        file_menu.addAction(
+            self._action("&Restore from a backup…", lambda: self.backups.restore(self))
+        )
+        file_menu.addAction(self._action("Backup se&ttings…", self.edit_backup_settings))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
@@ -342,6 +356,31 @@ class MainWindow(QMainWindow):
             "Built with Qt (LGPL-3.0) via PySide6, SQLite, SQLAlchemy/SQLModel and Matplotlib.",
         )
 
+    # --- backups ---------------------------------------------------------------------------
+    def _start_backups(self) -> None:
+        from csmdesk.gui.backup_ui import BackupController
+
+        self.backups = BackupController(self.db.path, self)
+        self.backups.finished.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.backups.failed.connect(lambda text: self.statusBar().showMessage(text, 20_000))
+        self.backups.restore_requested.connect(
+            lambda file: self.backups.apply_restore(self.db, file, self._use_database)
+        )
+        # The daily backup waits until the window is up and the user has started working.
+        QTimer.singleShot(5_000, self.backups.start_daily)
+
+    def edit_backup_settings(self) -> None:
+        from csmdesk.gui.backup_ui import edit_retention
+
+        edit_retention(self, self.db)
+
+    def _use_database(self, db: Database) -> None:
+        """Carry on with a (re)opened database, e.g. after a restore."""
+        self.db = self.detail.db = db
+        self.undo_stack.clear()  # undo entries refer to the book as it was
+        self.reload()
+        self._show_account(self.book.current_id())
+
     def _check_date(self) -> None:
         today = date.today()
         if today != self.today:
@@ -393,6 +432,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.backups.shutdown()
         super().closeEvent(event)
 
     def bring_forward(self) -> None:

@@ -254,3 +254,20 @@ def test_empty_book_says_what_to_do(qtbot, db, message_log) -> None:  # type: ig
     assert "No accounts yet" in win.book.empty_label.text()
     assert win.book.empty_new.isVisible() and win.book.empty_demo.isVisible()
     assert win.detail.stack.currentIndex() == 0
+
+
+def test_back_up_then_restore_from_the_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.backups.finished, timeout=10_000):
+        window.backups.back_up_now()
+    window.backups.wait(10_000)
+    from csmdesk import paths
+
+    (made,) = (paths.backup_dir() / window.db.path.stem).glob("*.sqlite3")
+    window.book.select_id(1)
+    qtbot.keyClick(window.book.table, Qt.Key.Key_Delete)  # archive account 1 after the backup
+    assert window.count_label.text().startswith("39 accounts")
+    window.backups.restore_requested.emit(made)  # what Restore… emits once the user confirmed
+    assert window.count_label.text().startswith("40 accounts")
+    assert len(accounts.list_book(window.db)) == 40 and window.undo_stack.count() == 0
+    before = [p.name for p in window.db.path.parent.glob("*.before-restore-*")]
+    assert before  # the database as it was is kept aside
