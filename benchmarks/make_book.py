@@ -24,15 +24,20 @@ TODAY = date(2026, 11, 25)  # fixed anchor: the same arguments always give the s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--accounts", type=int, required=True, help="number of accounts")
     parser.add_argument("--db", type=Path, required=True, help="database file to create")
-    parser.add_argument("--weeks", type=int, default=52,
-                        help="weeks of health readings per account (default: 52)")
+    parser.add_argument(
+        "--weeks", type=int, default=52, help="weeks of health readings per account (default: 52)"
+    )
     parser.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed")
-    parser.add_argument("--force", action="store_true",
-                        help="delete an existing non-empty file (and its -wal/-shm) first")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete an existing non-empty file (and its -wal/-shm) first",
+    )
     args = parser.parse_args(argv)
 
     path: Path = args.db
@@ -46,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     db = open_database(path)
     try:
-        summary = build_demo_book(db, accounts=args.accounts, seed=args.seed, today=TODAY,
-                                  weeks=args.weeks)
+        summary = build_demo_book(
+            db, accounts=args.accounts, seed=args.seed, today=TODAY, weeks=args.weeks
+        )
     finally:
         db.close()
     elapsed = time.perf_counter() - start
-    print(f"accounts={summary.accounts} contacts={summary.contacts} notes={summary.notes} "
-          f"readings={summary.readings} weeks={args.weeks}")
+    print(
+        f"accounts={summary.accounts} contacts={summary.contacts} notes={summary.notes} "
+        f"readings={summary.readings} weeks={args.weeks}"
+    )
     print(f"elapsed={elapsed:.1f}s size={path.stat().st_size / 1e6:.1f} MB path={path}")
     return 0
 
