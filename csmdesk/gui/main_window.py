@@ -118,6 +118,14 @@ class MainWindow(QMainWindow):
                 "Import accounts or contacts from a CSV or Excel file",
             )
         )
+        file_menu.addAction(
+            self._action(
+                "&Export…",
+                self.export_book,
+                "Ctrl+Shift+E",
+                "Export the book to JSON, CSV, Excel or Markdown",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -261,6 +269,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Imported: " + wizard.report.summary(*([wizard.plan.kind] if wizard.plan else [])), 8000
         )
+
+    def export_book(self) -> None:
+        from csmdesk.gui.export_ui import open_export_dialog
+
+        open_export_dialog(self, self.db)
 
     def edit_account(self) -> None:
         account_id = self.book.current_id()

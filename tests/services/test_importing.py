@@ -79,7 +79,8 @@ def test_csm_spreadsheet_brings_arr_champions_qbrs_and_notes(db) -> None:  # typ
         "champion",
     )
     assert [n.body for n in records.list_notes(db, acme.id)] == ["Usage dipped after re-org"]
-    assert book_stats(db).arr_by_currency == {"USD": 175_800_000}  # $1,758,000 summed by hand from the sheet
+    # $1,758,000, summed by hand from the sheet.
+    assert book_stats(db).arr_by_currency == {"USD": 175_800_000}
 
 
 def test_importing_the_same_file_twice_changes_nothing(db) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +137,7 @@ def test_european_semicolon_cp1252_file(db, tmp_path: Path) -> None:  # type: ig
         "Café Crème;EUR 1.200,50;15.03.2025;14.03.2026;15\r\n"
     )
     path.write_bytes(text.encode("cp1252"))
-    plan, report = _import(db, path)
+    plan, _report = _import(db, path)
     assert plan.table.encoding == "Windows-1252" and plan.table.delimiter == ";"
     rows = _by_name(db)
     muller = accounts.get_account(db, rows["Müller GmbH"].id)
@@ -151,7 +152,7 @@ def test_encodings_and_tabs(db, tmp_path: Path, encoding: str) -> None:  # type:
     path.write_bytes(
         "Name\tDomain\tTags\nZoë Ærø 東京\thttps://www.zoe.example.com/x\ta; b\n".encode(encoding)
     )
-    plan, _ = _import(db, path)
+    _plan, _ = _import(db, path)
     (row,) = accounts.list_book(db)
     assert (row.name, row.domain, row.tags) == ("Zoë Ærø 東京", "zoe.example.com", "a, b")
 
