@@ -260,3 +260,32 @@ def test_cancel_writes_nothing(db, tmp_path: Path) -> None:  # type: ignore[no-u
     with pytest.raises(importing.ImportCancelled):
         importing.commit_plan(db, plan, progress=lambda done, total: done < 400)
     assert accounts.list_book(db) == []
+
+
+def test_csv_export_imports_back_to_the_same_accounts_and_contacts(  # type: ignore[no-untyped-def]
+    demo_db, db, tmp_path: Path
+) -> None:
+    import csv
+
+    from csmdesk.services.export import export_book
+
+    accounts.set_archived(demo_db, [3], True)
+    export_book(demo_db, "csv", tmp_path / "one")
+    _import(db, tmp_path / "one" / "accounts.csv")
+    _import(db, tmp_path / "one" / "contacts.csv")
+    export_book(db, "csv", tmp_path / "two")
+
+    def rows(folder: Path, name: str, drop: set[str]) -> list[dict[str, str]]:
+        with (folder / name).open(encoding="utf-8-sig", newline="") as fh:
+            found = [{k: v for k, v in r.items() if k not in drop} for r in csv.DictReader(fh)]
+        return sorted(found, key=lambda r: (r.get("account_id", ""), r["name"], r.get("email", "")))
+
+    stamps = {"created_at", "updated_at"}
+    assert rows(tmp_path / "one", "accounts.csv", stamps) == rows(
+        tmp_path / "two", "accounts.csv", stamps
+    )
+    assert rows(tmp_path / "one", "contacts.csv", stamps | {"id"}) == rows(
+        tmp_path / "two", "contacts.csv", stamps | {"id"}
+    )
+    archived = [r for r in accounts.list_book(db) if r.archived]
+    assert len(archived) == 1

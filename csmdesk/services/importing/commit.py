@@ -25,6 +25,7 @@ from csmdesk.models import (
     NoteKind,
     Touchpoint,
     TouchpointKind,
+    utcnow,
 )
 from csmdesk.services import accounts as account_service
 from csmdesk.services.importing.mapping import Kind, header_key
@@ -139,7 +140,13 @@ class _Writer:
             rows = []
             for outcome in creates:
                 draft: AccountDraft = outcome.values["draft"]
-                rows.append(_row(Account, **draft.as_dict()))
+                extra: dict[str, object] = {}
+                uid = str(outcome.values.get("csmdesk_id") or "")
+                if len(uid) == 32 and all(c in "0123456789abcdef" for c in uid):
+                    extra["uid"] = uid  # an account coming back from a CSM Desk export
+                if outcome.values.get("archived"):
+                    extra["archived_at"] = utcnow()
+                rows.append(_row(Account, **draft.as_dict(), **extra))
             returned: Any = self.s.scalars(
                 insert(Account).returning(col(Account.id), sort_by_parameter_order=True), rows
             )
@@ -167,6 +174,9 @@ class _Writer:
             draft = outcome.values["draft"]
             before = account.arr_minor
             _apply_draft(account, draft)
+            if "archived" in outcome.values:
+                archived = bool(outcome.values["archived"])
+                account.archived_at = (account.archived_at or utcnow()) if archived else None
             if draft.arr_minor != before:
                 account_service.record_arr_change(
                     self.s, account, before, draft.arr_minor, None, today

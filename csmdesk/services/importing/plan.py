@@ -208,6 +208,7 @@ class _Book:
     refs: dict[tuple[str, str, str], int]  # (provider, entity, external id) -> local id
     refs_of: dict[tuple[str, str, int], str]  # (provider, entity, local id) -> external id
     contacts: dict[int, list[tuple[int, ContactDraft]]]
+    archived: set[int] = field(default_factory=set)
     qbr_days: set[tuple[int, date]] = field(default_factory=set)
     note_bodies: set[tuple[int, str]] = field(default_factory=set)
 
@@ -230,6 +231,7 @@ def load_book(db: Database, note_bodies: Iterable[str] = ()) -> _Book:
         col(Account.owner),
         col(Account.tags),
         col(Account.payment_issue),
+        col(Account.archived_at),
     )
     book = _Book({}, {}, {}, {}, {}, {}, {})
     with db.engine.connect() as conn:
@@ -251,7 +253,10 @@ def load_book(db: Database, note_bodies: Iterable[str] = ()) -> _Book:
                 owner,
                 tags,
                 pay,
+                archived_at,
             ) = fields
+            if archived_at is not None:
+                book.archived.add(account_id)
             book.accounts[account_id] = AccountDraft(
                 name=name,
                 domain=dom,
@@ -393,16 +398,20 @@ def _plan_account_row(
 ) -> RowOutcome:
     label = values.get("name") or values.get("domain") or f"line {line}"
     target_id = _match_account(book, values, {})
-    key: tuple[object, ...] = (
-        ("id", target_id)
-        if target_id is not None
-        else ("domain", values["domain"])
-        if "domain" in values
-        else ("name", str(values.get("name", "")).casefold())
-    )
-    if key in seen:
-        return RowOutcome(line, Action.SKIP, label, [f"same account as line {seen[key]}"])
-    seen[key] = line
+    if target_id is not None:
+        keys: list[tuple[object, ...]] = [("id", target_id)]
+    else:
+        keys = [("uid", values["csmdesk_id"])] if "csmdesk_id" in values else []
+        keys.append(
+            ("domain", values["domain"])
+            if "domain" in values
+            else ("name", str(values.get("name", "")).casefold())
+        )
+    for key in keys:
+        if key in seen:
+            return RowOutcome(line, Action.SKIP, label, [f"same account as line {seen[key]}"])
+    for key in keys:
+        seen[key] = line
     base = book.accounts.get(target_id) if target_id is not None else None
     if base is None and "name" not in values:
         return RowOutcome(line, Action.ERROR, label, ["no account name"], values=values)
@@ -420,6 +429,8 @@ def _plan_account_row(
         for f in (*_DRAFT_FIELDS, "tags")
         if getattr(base, f) != getattr(draft, f)
     ]
+    if "archived" in values and values["archived"] != (target_id in book.archived):
+        changes.append("Archived" if values["archived"] else "Restored from the archive")
     if not changes and not extras:
         return RowOutcome(line, Action.SKIP, draft.name, ["nothing new"], target_id=target_id)
     return RowOutcome(
