@@ -39,7 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is not None:
         from csmdesk.cli import run_command
 
-        return run_command(args, db_path)
+        try:
+            return run_command(args, db_path)
+        except BrokenPipeError:  # e.g. `csmdesk search x | head`: the reader has gone
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
 
     from csmdesk.gui.app import run_gui
 

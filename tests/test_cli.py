@@ -89,3 +89,20 @@ def test_db_from_the_environment_is_used(
     assert main(["stats"]) == 0
     assert str(db_path) in capsys.readouterr().out
     assert db_path.exists()
+
+
+def test_search_prints_matches_and_accepts_any_text(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from csmdesk.services import records
+
+    db = open_database(db_path)
+    acme = accounts.create_account(db, AccountDraft(name="Acme Robotics"))
+    assert acme.id is not None
+    records.add_note(db, acme.id, "Renewal: they asked for SSO", title="QBR prep")
+    db.close()
+    assert main(["search", "sso", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Acme Robotics — QBR prep" in out and "[SSO]" in out
+    assert main(["--db", str(db_path), "search", 'NEAR("', "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

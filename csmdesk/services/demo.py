@@ -245,7 +245,7 @@ class _Builder:
                 account_id,
                 body,
                 kind=NoteKind.CALL.value,
-                title=f"{topic.capitalize()}",
+                title=topic[:1].upper() + topic[1:],
                 touchpoint_id=tp.id,
                 created_at=when,
                 session=self.s,
