@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -141,7 +142,7 @@ class FilePage(QWizardPage):
             self,
             "Import accounts or contacts",
             str(Path.home()),
-            "Spreadsheets (*.csv *.tsv *.txt *.xlsx);;All files (*)",
+            "Spreadsheets and CSM Desk exports (*.csv *.tsv *.txt *.xlsx *.json);;All files (*)",
         )
         if path:
             self.path_edit.setText(path)
@@ -154,8 +155,12 @@ class FilePage(QWizardPage):
         return bool(self.path_edit.text().strip())
 
     def validatePage(self) -> bool:
+        path = Path(self.path_edit.text().strip()).expanduser()
+        if path.suffix.lower() == ".json":
+            self.problem.setText(self.w.import_book_file(path))
+            return False
         try:
-            self.w.load(Path(self.path_edit.text().strip()).expanduser())
+            self.w.load(path)
         except importing.FileProblem as exc:
             self.problem.setText(str(exc))
             return False
@@ -378,6 +383,7 @@ class ImportWizard(QWizard):
         self.plan: ImportPlan | None = None
         self.report: ImportReport | None = None
         self.busy = False
+        self.json_report: Any = None
         self.file_page = FilePage(self)
         self.mapping_page = MappingPage(self)
         self.preview_page = PreviewPage(self)
@@ -385,6 +391,46 @@ class ImportWizard(QWizard):
         for page in (self.file_page, self.mapping_page, self.preview_page, self.done_page):
             self.addPage(page)
         self.resize(860, 600)
+
+    def import_book_file(self, path: Path) -> str:
+        """A whole book from a CSM Desk JSON export: check, confirm, import; returns a status."""
+        from csmdesk.gui import messages
+        from csmdesk.services.book_json import BookJsonError, import_book_json
+
+        try:
+            trial = import_book_json(self.db, path, dry_run=True)
+        except BookJsonError as exc:
+            return str(exc)
+        question = (
+            f"{trial.describe()}\n\nRecords already in the book are updated; nothing is deleted."
+        )
+        if not messages.confirm(self, "Import a CSM Desk export", question, "Import"):
+            return "Not imported."
+        result = self._run(lambda _report: import_book_json(self.db, path))
+        if isinstance(result, Exception):
+            return str(result)
+        self.json_report = result
+        # QWizard.accept() and done() would validate this page again; close as a plain dialog.
+        QDialog.done(self, QDialog.DialogCode.Accepted)
+        return ""
+
+    def _run(self, work: Any) -> Any:
+        """Run ``work`` off the GUI thread while the wizard stays responsive."""
+        from PySide6.QtCore import QEventLoop
+
+        from csmdesk.gui.tasks import Task
+
+        task = Task(work, self)
+        loop = QEventLoop(self)
+        outcome: list[Any] = []
+        task.succeeded.connect(outcome.append)
+        task.failed.connect(outcome.append)
+        task.finished.connect(loop.quit)
+        self.setEnabled(False)
+        task.start()
+        loop.exec()
+        self.setEnabled(True)
+        return outcome[0] if outcome else None
 
     def load(self, path: Path) -> None:
         table = importing.read_table(path)

@@ -260,6 +260,10 @@ class MainWindow(QMainWindow):
 
         wizard = ImportWizard(self.db, self)
         wizard.exec()
+        if wizard.json_report is not None:
+            self.reload()
+            self.statusBar().showMessage(wizard.json_report.describe(), 10_000)
+            return
         if wizard.report is None:
             return
         self.reload()

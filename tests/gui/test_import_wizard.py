@@ -93,3 +93,29 @@ def test_outcome_model_passes_modeltester(qtmodeltester, db) -> None:  # type: i
     model.set_outcomes(plan.outcomes)
     assert model.data(model.index(0, 1)) == Action.CREATE.value
     qtmodeltester.check(model)
+
+
+def test_a_csm_desk_json_export_imports_the_whole_book(
+    qtbot, demo_db, db, tmp_path: Path, message_log
+) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services.export import export_book
+
+    export_book(demo_db, "json", tmp_path / "book.json")
+    wizard = _wizard(qtbot, db)
+    wizard.file_page.path_edit.setText(str(tmp_path / "book.json"))
+    wizard.next()
+    assert message_log and message_log[0][0] == "confirm"
+    assert "Would import" in message_log[0][2]
+    assert wizard.json_report is not None and wizard.json_report.ok
+    assert len(accounts.list_book(db)) == 40
+
+
+def test_a_broken_json_file_says_why(qtbot, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "book.json"
+    path.write_text('{"format": "something else"}')
+    wizard = _wizard(qtbot, db)
+    wizard.file_page.path_edit.setText(str(path))
+    wizard.next()
+    assert wizard.currentPage() is wizard.file_page
+    assert wizard.file_page.problem.text()
+    assert accounts.list_book(db) == []
