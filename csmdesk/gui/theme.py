@@ -59,7 +59,11 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setStyle("Fusion")
     dark = _current == "dark" or (_current == "system" and system_is_dark())
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
-    qss = (resources_dir() / "themes" / "base.qss").read_text(encoding="utf-8")
+    themes = resources_dir() / "themes"
+    qss = (themes / "base.qss").read_text(encoding="utf-8")
+    if dark:
+        icons = (resources_dir() / "icons").as_posix()
+        qss += (themes / "dark.qss").read_text(encoding="utf-8").replace("ICONS", icons)
     app.setStyleSheet(qss)
     hints = QGuiApplication.styleHints()
     if not getattr(app, "_csmdesk_follows_scheme", False):

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from csmdesk.domain.accounts import (
+    LIFECYCLE_LABELS,
+    SEGMENT_LABELS,
     AccountDraft,
     ContactDraft,
     normalize_domain,
@@ -31,7 +33,9 @@ from csmdesk.models import (
     Contact,
     ContactRole,
     ExternalRef,
+    Lifecycle,
     Note,
+    Segment,
     Touchpoint,
     TouchpointKind,
 )
@@ -358,6 +362,8 @@ _DRAFT_FIELDS = (
     "owner",
     "payment_issue",
 )
+_SEGMENTS = {s.value for s in Segment}
+_STAGES = {s.value for s in Lifecycle}
 _LABELS = {
     "arr_minor": "ARR",
     "contract_start": "Contract start",
@@ -373,6 +379,10 @@ def _show(field_name: str, value: Any, draft: AccountDraft) -> str:
         return "—"
     if field_name == "arr_minor":
         return format_money(value, draft.currency)
+    if field_name == "segment":
+        return SEGMENT_LABELS.get(Segment(value), value) if value in _SEGMENTS else str(value)
+    if field_name == "lifecycle":
+        return LIFECYCLE_LABELS.get(Lifecycle(value), value) if value in _STAGES else str(value)
     if isinstance(value, tuple):
         return ", ".join(value) or "—"
     if isinstance(value, date):
