@@ -28,6 +28,7 @@ from csmdesk.models import (
     utcnow,
 )
 from csmdesk.services import accounts as account_service
+from csmdesk.services import records
 from csmdesk.services.importing.mapping import Kind, header_key
 from csmdesk.services.importing.plan import AccountOps, Action, ImportPlan, RowOutcome
 from csmdesk.store import Database
@@ -95,32 +96,14 @@ def _apply_draft(account: Account, draft: AccountDraft) -> None:
         setattr(account, key, value)
 
 
-def _link(s: Session, provider: str, entity: str, entity_id: int, external_id: str) -> None:
-    ref = s.scalars(
-        select(ExternalRef).where(
-            col(ExternalRef.provider) == provider,
-            col(ExternalRef.entity) == entity,
-            col(ExternalRef.entity_id) == entity_id,
-        )
-    ).first()
-    if ref is None:
-        s.add(
-            ExternalRef(
-                provider=provider, entity=entity, entity_id=entity_id, external_id=external_id
-            )
-        )
-    elif ref.external_id != external_id:
-        ref.external_id = external_id
-
-
 def _row(model: type[SQLModel], **values: object) -> dict[str, object]:
     """A table row with the model's own defaults (uid, timestamps), for a bulk insert."""
     return model(**values).model_dump(exclude={"id"})
 
 
 class _Writer:
-    def __init__(self, s: Session, plan: ImportPlan, report: ImportReport) -> None:
-        self.s, self.plan, self.report = s, plan, report
+    def __init__(self, db: Database, s: Session, plan: ImportPlan, report: ImportReport) -> None:
+        self.db, self.s, self.plan, self.report = db, s, plan, report
         self.source = plan.table.path.name
         self.pending: dict[type[SQLModel], list[dict[str, object]]] = {}
 
@@ -197,7 +180,9 @@ class _Writer:
                     external_id=external_id,
                 )
             else:
-                _link(self.s, provider, "account", account_id, external_id)
+                records.link_external(
+                    self.db, provider, "account", account_id, external_id, session=self.s
+                )
         if ops.champion_new is not None:
             draft = ops.champion_new
             self._queue(
@@ -263,7 +248,14 @@ class _Writer:
                 other.is_primary = False
         for provider in ("hubspot", "salesforce"):
             if f"{provider}_id" in values:
-                _link(self.s, provider, "contact", contact.id, str(values[f"{provider}_id"]))
+                records.link_external(
+                    self.db,
+                    provider,
+                    "contact",
+                    contact.id,
+                    str(values[f"{provider}_id"]),
+                    session=self.s,
+                )
 
 
 def commit_plan(
@@ -282,7 +274,7 @@ def commit_plan(
     work = [o for o in plan.outcomes if o.action in (Action.CREATE, Action.UPDATE)]
     total = len(work)
     with db.session() as s:
-        writer = _Writer(s, plan, report)
+        writer = _Writer(db, s, plan, report)
         for start in range(0, total, BATCH):
             batch = work[start : start + BATCH]
             if plan.kind == Kind.ACCOUNTS:
