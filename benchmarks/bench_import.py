@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="csmdesk-bench-import-"))
     sheet = work / "sheet.csv"
     write_sheet(sheet, args.rows)
+    size_mb = sheet.stat().st_size / 1e6
     target = work / "book.sqlite3"
     if args.db:
         shutil.copy(args.db, target)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         db.close()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"rows={len(table.rows)} size={sheet.stat().st_size if sheet.exists() else 0}")
+    print(f"rows={len(table.rows)} size={size_mb:.1f} MB")
     print(
         f"read_ms={(t1 - t0) * 1000:.0f} read_and_plan_ms={(t2 - t1) * 1000:.0f} "
         f"commit_ms={(t3 - t2) * 1000:.0f} total_s={(t3 - t0):.2f}"
