@@ -344,3 +344,60 @@ class ExternalRef(SQLModel, table=True):
     remote_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class HealthScore(SQLModel, table=True):
+    """The latest computed health of each account: a cache, rebuilt from readings and records.
+
+    The book table reads it at start-up so the Health column is instant; a background recompute
+    refreshes it whenever its inputs change. ``detail`` holds the components, movers and missing
+    data as JSON.
+    """
+
+    account_id: int = Field(primary_key=True, foreign_key="account.id", ondelete="CASCADE")
+    on: date
+    value: int | None = None
+    band: str | None = Field(default=None, max_length=10)
+    effective_band: str | None = Field(default=None, max_length=10)
+    trend: int | None = None
+    explanation: str = Field(default="")
+    detail: str = Field(default="{}")
+    computed_at: datetime = _updated()
+
+
+class HealthOverride(SQLModel, table=True):
+    """A band set by hand, with the reason; it stops applying after ``expires_on``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = _uid()
+    account_id: int = _account_fk()
+    band: str = Field(max_length=10)
+    reason: str = Field(max_length=500)
+    set_on: date
+    expires_on: date
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class RiskEvent(SQLModel, table=True):
+    """One step in a risk's history: opened, refreshed, mitigating, resolved, reopened."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True, nullable=False, ondelete="CASCADE")
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(max_length=12)
+    severity: str = Field(max_length=10)
+    note: str = Field(default="")
+
+
+class DismissedSignal(SQLModel, table=True):
+    """An expansion or risk signal the CSM dismissed; it stays quiet until ``until``."""
+
+    __table_args__ = (sa.UniqueConstraint("account_id", "kind", name="uq_dismissedsignal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _account_fk()
+    kind: str = Field(max_length=40)
+    dismissed_on: date
+    until: date

@@ -16,6 +16,7 @@ from csmdesk.__main__ import main
 from csmdesk.domain.accounts import AccountDraft
 from csmdesk.services import accounts
 from csmdesk.store import open_database
+from csmdesk.store.migrate import HEAD
 
 
 def _run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,7 +80,7 @@ def test_stats_json_counts_the_book(db_path: Path, capsys: pytest.CaptureFixture
     out = json.loads(capsys.readouterr().out)
     assert (out["accounts"], out["archived_accounts"]) == (2, 1)
     assert out["arr_by_currency"] == {"EUR": 5_000, "USD": 12_000_000}
-    assert out["schema"] == "0001_initial"
+    assert out["schema"] == HEAD
 
 
 def test_db_from_the_environment_is_used(

@@ -26,6 +26,7 @@ from csmdesk.models import (
     Contact,
     ContactRole,
     ExternalRef,
+    HealthOverride,
     HealthReading,
     Lifecycle,
     Milestone,
@@ -299,6 +300,21 @@ SECTIONS: tuple[Section, ...] = (
         ),
         "ARR event",
     ),
+    Section(
+        "health_overrides",
+        _table(HealthOverride),
+        (
+            _UID,
+            _ACCOUNT,
+            Field("band", Kind.ENUM, required=True, choices=("healthy", "watch", "at_risk")),
+            Field("reason", Kind.TEXT, required=True),
+            Field("set_on", Kind.DATE, required=True),
+            Field("expires_on", Kind.DATE, required=True),
+            Field("cleared_at", Kind.DATETIME_OR_NULL),
+            *_STAMPS,
+        ),
+        "health override",
+    ),
 )
 
 # ExternalRef.entity names, and the section each one points into.
@@ -313,6 +329,7 @@ ENTITY_SECTIONS: dict[str, str] = {
     "risk": "risks",
     "opportunity": "opportunities",
     "arr_event": "arr_events",
+    "health_override": "health_overrides",
 }
 
 EXTERNAL_REFS = Section(

@@ -24,6 +24,7 @@ from csmdesk.store import (
     NotADatabaseError,
     open_database,
 )
+from csmdesk.store.migrate import HEAD
 
 NOW = datetime(2026, 11, 25, 10, 15, 0)  # a Wednesday, local time
 
@@ -285,7 +286,7 @@ def test_check_backup_file_describes_a_good_backup(db: Database, db_path: Path) 
     _add(db, "Acme", "Globex", "Initech")
     copy = backup.backup_now(db_path, now=NOW)
     info = backup.check_backup_file(copy)
-    assert (info.revision, info.accounts, info.needs_upgrade) == ("0001_initial", 3, False)
+    assert (info.revision, info.accounts, info.needs_upgrade) == (HEAD, 3, False)
     assert info.size_bytes == copy.stat().st_size
     assert info.created_at.replace(tzinfo=None) == NOW
 
