@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("accounts", "contacts"),
+        choices=("accounts", "contacts", "readings"),
         help="what the rows are (default: recognised from the headers)",
     )
     parser.add_argument(
@@ -129,6 +129,9 @@ def cmd_import(db: Database, args: argparse.Namespace) -> int:
             print(
                 f"  line {o.line}: {o.action.value} {o.label}" + (f" — {detail}" if detail else "")
             )
+    for o in plan.outcomes:
+        for warning in o.warnings:
+            print(f"line {o.line}: {o.label}: warning: {warning}")
     errors = plan.errors
     for o in errors[:MAX_ERRORS_SHOWN]:
         print(f"line {o.line}: {o.label}: {'; '.join(o.reasons)}", file=sys.stderr)

@@ -100,7 +100,7 @@ class OutcomeModel(QAbstractTableModel):
                 return outcome.action.value
             if column == 2:
                 return outcome.label
-            details = outcome.reasons if outcome.reasons else outcome.changes
+            details = (outcome.reasons or outcome.changes) + [f"⚠ {w}" for w in outcome.warnings]
             sep = "\n" if role == Qt.ItemDataRole.ToolTipRole else "; "
             return sep.join(details)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
@@ -181,6 +181,7 @@ class MappingPage(QWizardPage):
         self.kind_combo.setAccessibleName("What the rows are")
         self.kind_combo.addItem("Accounts (companies)", Kind.ACCOUNTS.value)
         self.kind_combo.addItem("Contacts (people at your accounts)", Kind.CONTACTS.value)
+        self.kind_combo.addItem("Health readings (usage, tickets, NPS)", Kind.READINGS.value)
         self.order_combo = QComboBox()
         self.order_combo.setAccessibleName("Date order")
         self.order_combo.addItem("Decide from the data", None)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from csmdesk.domain.accounts import ValidationError
+from csmdesk.domain.readings import check_reading
 from csmdesk.models import (
     Account,
     ActionItem,
@@ -272,34 +273,9 @@ def set_action_done(db: Database, item_id: int, on: date | None) -> None:
 
 # --- health readings -------------------------------------------------------------
 
-_METRICS = (
-    "active_users",
-    "logins",
-    "feature_adoption_pct",
-    "open_tickets",
-    "escalations",
-    "nps",
-    "csat",
-)
-
 
 def _check_reading(values: dict[str, float | int | None]) -> None:
-    errors: dict[str, str] = {}
-    unknown = set(values) - set(_METRICS)
-    if unknown:
-        errors["metrics"] = f"Unknown metric(s): {', '.join(sorted(unknown))}."
-    for key, value in values.items():
-        if value is not None and value < 0:
-            errors[key] = f"{key.replace('_', ' ')} cannot be negative."
-    nps = values.get("nps")
-    if nps is not None and not 0 <= nps <= 10:
-        errors["nps"] = "An NPS response is a score from 0 to 10."
-    pct = values.get("feature_adoption_pct")
-    if pct is not None and pct > 100:
-        errors["feature_adoption_pct"] = "Feature adoption is a percentage (0 to 100)."
-    csat = values.get("csat")
-    if csat is not None and csat > 5:
-        errors["csat"] = "CSAT is a score from 1 to 5."
+    errors = check_reading(values)
     if errors:
         raise ValidationError(errors)
 

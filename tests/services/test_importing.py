@@ -289,3 +289,65 @@ def test_csv_export_imports_back_to_the_same_accounts_and_contacts(  # type: ign
     )
     archived = [r for r in accounts.list_book(db) if r.archived]
     assert len(archived) == 1
+
+
+def _readings_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "account,date,active_users,seats,logins,feature_adoption_pct,open_tickets,escalations,"
+        "nps,csat\n" + body
+    )
+    return path
+
+
+def test_readings_import_by_domain_name_and_crm_id(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _import(db, HUBSPOT)
+    acme = _by_name(db)["Acme Robotics"]
+    cobalt = _by_name(db)["Cobalt Health"]
+    path = _readings_file(
+        tmp_path,
+        "acmerobotics.com,2026-11-02,41,60,800,55%,3,0,9,4.5\n"
+        "Cobalt Health,11/09/2026,12,,120,40,1,0,,\n"
+        "9000001,2026-11-09,27,60,500,50,9,1,3,\n",  # Acme's HubSpot id
+    )
+    plan, report = _import(db, path)
+    assert plan.kind == Kind.READINGS and report.created == 3
+    acme_readings = records.list_health(db, acme.id)
+    assert [(r.on, r.active_users, r.nps) for r in acme_readings] == [
+        (date(2026, 11, 2), 41, 9),
+        (date(2026, 11, 9), 27, 3),
+    ]
+    assert acme_readings[0].feature_adoption_pct == 55.0 and acme_readings[0].csat == 4.5
+    assert accounts.get_account(db, acme.id).licensed_seats == 60  # learnt from the file
+    assert [r.logins for r in records.list_health(db, cobalt.id)] == [120]
+    again = importing.prepare(db, path)
+    assert again.count(Action.SKIP) == 3
+    path.write_text(path.read_text().replace("2026-11-02,41", "2026-11-02,44"))
+    changed = importing.prepare(db, path)
+    assert changed.outcomes[0].action == Action.UPDATE
+    assert changed.outcomes[0].changes == ["Active users: 41 → 44"]
+
+
+def test_bad_readings_are_row_errors_and_nothing_is_written(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    accounts.create_account(db, AccountDraft(name="Acme", domain="acme.com", licensed_seats=10))
+    path = _readings_file(
+        tmp_path,
+        "acme.com,2026-11-01,5,,,,,,,\n"
+        "acme.com,2026-11-02,5,,,,,,11,\n"
+        "acme.com,2026-11-03,-1,,,,,,,\n"
+        "acme.com,2030-01-01,5,,,,,,,\n"
+        "unknown.example,2026-11-04,5,,,,,,,\n"
+        "acme.com,2026-11-05,25,,,,,,,\n",
+    )
+    plan = importing.prepare(db, path, today=date(2026, 11, 25))
+    by_line = {o.line: o for o in plan.outcomes}
+    assert by_line[2].action == Action.CREATE
+    assert "0 to 10" in by_line[3].reasons[0]
+    assert "negative" in by_line[4].reasons[0]
+    assert "future" in by_line[5].reasons[0]
+    assert "unknown.example" in by_line[6].reasons[0]
+    assert by_line[7].action == Action.CREATE and "more than the 10" in by_line[7].warnings[0]
+    with pytest.raises(importing.PlanHasErrors):
+        importing.commit_plan(db, plan)
+    acme = _by_name(db)["Acme"]
+    assert records.list_health(db, acme.id) == []

@@ -10,6 +10,7 @@ shows exactly what a real run would write.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from csmdesk.domain.dates import DateOrder
@@ -75,6 +76,7 @@ def prepare(
     mapping: dict[str, str] | None = None,
     date_order: DateOrder | None = None,
     currency: str = "USD",
+    today: date | None = None,
 ) -> ImportPlan:
     """Read ``path`` and plan every row against the book; raises :class:`FileProblem`."""
     table = read_table(path)
@@ -88,4 +90,6 @@ def prepare(
     problems = check_mapping(chosen, found.kind)
     if problems:
         raise MappingProblem(" ".join(problems))
-    return plan_rows(db, table, found, found.kind, chosen, date_order=date_order, currency=currency)
+    return plan_rows(
+        db, table, found, found.kind, chosen, date_order=date_order, currency=currency, today=today
+    )

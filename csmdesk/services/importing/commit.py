@@ -20,6 +20,7 @@ from csmdesk.models import (
     Contact,
     ContactRole,
     ExternalRef,
+    HealthReading,
     Meta,
     Note,
     NoteKind,
@@ -218,6 +219,32 @@ class _Writer:
             )
             self.report.notes += 1
 
+    # readings --------------------------------------------------------------------------
+    def readings(self, batch: list[RowOutcome]) -> None:
+        """New readings in one multi-row insert; changed ones updated in place."""
+        for outcome in batch:
+            write = outcome.values
+            if outcome.action == Action.CREATE:
+                self._queue(
+                    HealthReading,
+                    account_id=write["account_id"],
+                    on=write["on"],
+                    **write["metrics"],
+                )
+                self.report.created += 1
+            else:
+                reading = self.s.get(HealthReading, write["reading_id"])
+                assert reading is not None
+                for key, value in write["metrics"].items():
+                    setattr(reading, key, value)
+                self.report.updated += 1
+            if "seats" in write:
+                account = self.s.get(Account, write["account_id"])
+                if account is not None and not account.licensed_seats:
+                    account.licensed_seats = int(write["seats"])
+        self.s.flush()
+        self._flush_queued()
+
     # contacts --------------------------------------------------------------------------
     def contact(self, outcome: RowOutcome) -> None:
         values = outcome.values
@@ -279,6 +306,8 @@ def commit_plan(
             batch = work[start : start + BATCH]
             if plan.kind == Kind.ACCOUNTS:
                 writer.accounts(batch, today)
+            elif plan.kind == Kind.READINGS:
+                writer.readings(batch)
             else:
                 for outcome in batch:
                     writer.contact(outcome)

@@ -93,19 +93,36 @@ def a_date(cell: Cell, order: DateOrder | None) -> date | None:
 
 def integer(cell: Cell) -> int | None:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
-        if float(cell).is_integer() and cell >= 0:
+        if float(cell).is_integer():
             return int(cell)
-        raise CellError(f"{cell} is not a whole number of seats")
+        raise CellError(f"{cell} is not a whole number")
     raw = text(cell).replace("\u00a0", "").replace(" ", "")
     if not raw:
         return None
+    sign = -1 if raw.startswith("-") and raw[1:].strip() else 1
+    raw = raw[1:] if sign < 0 else raw
     if raw.endswith(".0"):
         raw = raw[:-2]
     if re.fullmatch(r"\d{1,3}([.,']\d{3})+", raw):  # 1,200 or 1.200 or 1'200
         raw = re.sub(r"[.,']", "", raw)
     if not raw.isdigit():
         raise CellError(f"'{text(cell)}' is not a whole number")
-    return int(raw)
+    return sign * int(raw)
+
+
+def number(cell: Cell) -> float | None:
+    """A measurement such as ``55``, ``55.5``, ``55,5`` or ``55%``."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return float(cell)
+    raw = text(cell).replace("%", "").replace("\u00a0", "").replace(" ", "")
+    if not raw:
+        return None
+    if raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
+    try:
+        return float(raw)
+    except ValueError:
+        raise CellError(f"'{text(cell)}' is not a number") from None
 
 
 def boolean(cell: Cell) -> bool | None:

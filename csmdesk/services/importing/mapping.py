@@ -22,6 +22,7 @@ from csmdesk.domain.dates import DateOrder
 class Kind(StrEnum):
     ACCOUNTS = "accounts"
     CONTACTS = "contacts"
+    READINGS = "readings"
 
 
 class Source(StrEnum):
@@ -263,7 +264,34 @@ CONTACT_TARGETS: tuple[Target, ...] = (
     Target("left_on", "Left the company on", "date", ("lefton", "leftdate", "leftcompanyon")),
 )
 
-TARGETS = {Kind.ACCOUNTS: ACCOUNT_TARGETS, Kind.CONTACTS: CONTACT_TARGETS}
+READING_TARGETS: tuple[Target, ...] = (
+    Target("account", "Account (domain, name or CRM id)", "text",
+           ("account", "customer", "company", "accountid", "accountname", "companyname",
+            "domain", "accountdomain", "companydomain", "website", "externalid", "crmid",
+            "hubspotid", "salesforceid", "organization", "organisation", "tenant", "workspace")),
+    Target("date", "Date", "date",
+           ("date", "day", "week", "weekof", "weekstarting", "asof", "readingdate", "period",
+            "snapshotdate", "reportdate", "month")),
+    Target("active_users", "Active users", "int",
+           ("activeusers", "active_users", "mau", "wau", "dau", "monthlyactiveusers",
+            "weeklyactiveusers", "users", "activeseats", "usersactive")),
+    Target("seats", "Licensed seats", "int", ("seats", "licensedseats", "licenses", "licences")),
+    Target("logins", "Logins", "int", ("logins", "sessions", "logincount", "numberoflogins")),
+    Target("feature_adoption_pct", "Feature adoption %", "float",
+           ("featureadoption", "featureadoptionpct", "featureadoptionpercent", "adoption",
+            "adoptionpct", "adoptionrate", "featureusage")),
+    Target("open_tickets", "Open tickets", "int",
+           ("opentickets", "tickets", "supporttickets", "openissues", "opencases", "cases")),
+    Target("escalations", "Escalations", "int", ("escalations", "escalatedtickets", "p1s")),
+    Target("nps", "NPS response (0-10)", "int", ("nps", "npsscore", "npsresponse", "npsrating")),
+    Target("csat", "CSAT (1-5)", "float", ("csat", "csatscore", "satisfaction")),
+)  # fmt: skip
+
+TARGETS = {
+    Kind.ACCOUNTS: ACCOUNT_TARGETS,
+    Kind.CONTACTS: CONTACT_TARGETS,
+    Kind.READINGS: READING_TARGETS,
+}
 
 
 def targets_for(kind: Kind) -> dict[str, Target]:
@@ -292,7 +320,9 @@ def detect(headers: list[str]) -> Detection:
     contactish = bool(keys & {"firstname", "lastname", "contactid", "jobtitle"}) or (
         "email" in keys and bool(keys & {"associatedcompany", "companyname", "accountname"})
     )
-    kind = Kind.CONTACTS if contactish else Kind.ACCOUNTS
+    metrics = {t.field for t in READING_TARGETS if keys & set(t.synonyms)} - {"account", "seats"}
+    readingish = bool(keys & set(READING_TARGETS[1].synonyms)) and bool(metrics - {"date"})
+    kind = Kind.READINGS if readingish else Kind.CONTACTS if contactish else Kind.ACCOUNTS
     if "recordid" in keys and bool(keys & {"companyname", "firstname", "email", "companyowner"}):
         return Detection(Source.HUBSPOT, kind, None)
     if bool(keys & {"accountid", "contactid"}) and bool(keys & {"accountname", "accountowner"}):
@@ -352,6 +382,14 @@ def check_mapping(mapping: dict[str, str], kind: Kind) -> list[str]:
     problems += [f"{known[f].label if f in known else f} is mapped from two columns" for f in twice]
     if kind == Kind.ACCOUNTS and "name" not in fields:
         problems.append("Choose the column that holds the account name.")
+    if kind == Kind.READINGS:
+        if "account" not in fields:
+            problems.append("Choose the column that says which account each reading is for.")
+        if "date" not in fields:
+            problems.append("Choose the column that holds the date of each reading.")
+        metrics = set(fields) - {"account", "date", "seats"}
+        if not metrics:
+            problems.append("Choose at least one metric column (active users, tickets, NPS…).")
     if kind == Kind.CONTACTS:
         if not ({"contact_name", "first_name", "last_name", "email"} & set(fields)):
             problems.append("Choose the column that holds the contact's name or email.")

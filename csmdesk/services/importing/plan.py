@@ -39,7 +39,7 @@ from csmdesk.models import (
     Touchpoint,
     TouchpointKind,
 )
-from csmdesk.services.importing import convert
+from csmdesk.services.importing import convert, readings
 from csmdesk.services.importing.convert import CellError
 from csmdesk.services.importing.mapping import Detection, Kind, Target, targets_for
 from csmdesk.services.importing.reader import Cell, Table
@@ -107,6 +107,8 @@ def _read(target: Target, cell: Cell, order: DateOrder | None, currency: str) ->
         return convert.integer(cell)
     if kind == "bool":
         return convert.boolean(cell)
+    if kind == "float":
+        return convert.number(cell)
     if kind == "id":
         return convert.identifier(cell)
     if target.field == "segment":
@@ -626,6 +628,7 @@ def plan_rows(
     *,
     date_order: DateOrder | None = None,
     currency: str = "USD",
+    today: date | None = None,
 ) -> ImportPlan:
     orders, warnings = decide_date_orders(table, mapping, kind, detection.date_hint, date_order)
     warnings = [*table.notes, *warnings]
@@ -638,6 +641,10 @@ def plan_rows(
     outcomes: list[RowOutcome] = []
     width = len(table.headers)
     planner = _plan_account_row if kind == Kind.ACCOUNTS else _plan_contact_row
+    if kind == Kind.READINGS:
+        existing = readings.load_existing(db, [v["date"] for _, v, _ in parsed if "date" in v])
+        seats = readings.seats_of(db)
+        names = {i: d.name for i, d in book.accounts.items()}
     for row, values, errors in parsed:
         extra = [c for c in row.cells[width:] if convert.text(c)]
         if extra:
@@ -652,6 +659,21 @@ def plan_rows(
         if errors:
             label = str(values.get("name") or _contact_name(values) or f"line {row.line}")
             outcomes.append(RowOutcome(row.line, Action.ERROR, label, errors, values=values))
+            continue
+        if kind == Kind.READINGS:
+            account_id = readings.resolve_account(book, str(values.get("account", "")))
+            name = names.get(account_id, str(values.get("account", ""))) if account_id else ""
+            action, notes, row_warnings, write = readings.plan_reading(
+                row.line, values, account_id, name, existing, seats, today or date.today(), seen
+            )
+            label = f"{name or values.get('account', '?')}"
+            outcome = RowOutcome(row.line, Action(action), label, values=write)
+            if outcome.action in (Action.ERROR, Action.SKIP):
+                outcome.reasons = notes
+            else:
+                outcome.changes = notes
+            outcome.warnings = row_warnings
+            outcomes.append(outcome)
             continue
         outcomes.append(planner(book, row.line, values, seen))
     return ImportPlan(table, detection, kind, mapping, orders, currency, outcomes, warnings)
