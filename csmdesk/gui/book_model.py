@@ -28,9 +28,24 @@ from csmdesk.services.accounts import BookRow
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
-COLUMNS = ("Name", "Segment", "ARR", "Renewal", "Days left", "Lifecycle", "Owner")
-COL_NAME, COL_SEGMENT, COL_ARR, COL_RENEWAL, COL_DAYS, COL_LIFECYCLE, COL_OWNER = range(7)
+COLUMNS = ("Name", "Health", "Segment", "ARR", "Renewal", "Days left", "Lifecycle", "Owner")
+COL_NAME, COL_HEALTH, COL_SEGMENT, COL_ARR, COL_RENEWAL, COL_DAYS, COL_LIFECYCLE, COL_OWNER = range(
+    8
+)
 _RIGHT = {COL_ARR, COL_DAYS}
+BAND_COLOURS = {"healthy": "#2b8a3e", "watch": "#e8590c", "at_risk": "#e03131"}
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at_risk": "At risk"}
+_BAND_ORDER = {"at_risk": 0, "watch": 1, "healthy": 2}
+DECLINING = -5  # points against 30 days earlier that make an account "declining"
+
+
+def health_text(value: int | None, trend: int | None) -> str:
+    if value is None:
+        return ""
+    arrow = "" if trend is None else "↑" if trend >= 3 else "↓" if trend <= -3 else "→"
+    return f"{value} {arrow}".strip()
+
+
 _SEGMENT_ORDER = {s.value: i for i, s in enumerate(Segment)}
 _LIFECYCLE_ORDER = {s.value: i for i, s in enumerate(Lifecycle)}
 _FAR = 10**9
@@ -52,6 +67,7 @@ def _line(row: BookRow, today: date) -> _Line:
     left = None if row.lifecycle == Lifecycle.CHURNED else days_until(row.renewal_date, today)
     texts = (
         row.name,
+        health_text(row.health, row.health_trend),
         SEGMENT_LABELS.get(Segment(row.segment), row.segment)
         if row.segment in _SEGMENT_ORDER
         else row.segment,
@@ -66,6 +82,11 @@ def _line(row: BookRow, today: date) -> _Line:
     name_key = row.name.casefold()
     keys = (
         name_key,
+        (
+            row.health if row.health is not None else 1000,
+            _BAND_ORDER.get(row.health_band or "", 3),
+            name_key,
+        ),
         (_SEGMENT_ORDER.get(row.segment, 99), name_key),
         (row.arr_minor, name_key),
         (row.renewal_date.toordinal() if row.renewal_date else _FAR, name_key),
@@ -75,6 +96,16 @@ def _line(row: BookRow, today: date) -> _Line:
     )
     haystack = " ".join((row.name, row.domain or "", row.tags)).casefold()
     return _Line(row, texts, keys, haystack, left)
+
+
+def _health_tip(row: BookRow) -> str:
+    band = BAND_LABELS.get(row.health_band or "", "")
+    if row.health is None:
+        return f"{band} (set by hand; no data to score)"
+    tip = f"{band} · health {row.health}"
+    if row.health_trend is not None:
+        tip += f" ({row.health_trend:+d} in 30 days)"
+    return tip
 
 
 class BookModel(QAbstractTableModel):
@@ -90,6 +121,7 @@ class BookModel(QAbstractTableModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         self._soon = QColor("#d9480f")
+        self._bands = {band: QColor(colour) for band, colour in BAND_COLOURS.items()}
 
     # --- loading and updating ------------------------------------------------
     def set_rows(self, rows: list[BookRow]) -> None:
@@ -184,6 +216,11 @@ class BookModel(QAbstractTableModel):
             return line.texts[col]
         if role == ID_ROLE:
             return line.row.id
+        if col == COL_HEALTH and line.row.health_band is not None:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._bands.get(line.row.health_band)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return _health_tip(line.row)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and line.row.archived:
@@ -230,9 +267,10 @@ class BookFilter:
     lifecycles: frozenset[str] = frozenset()
     renewal_within: int | None = None
     archived: bool = False
+    health: str | None = None  # a band, or "declining"
 
     def quick(self) -> tuple[object, ...]:
-        return (self.segments, self.lifecycles, self.renewal_within, self.archived)
+        return (self.segments, self.lifecycles, self.renewal_within, self.archived, self.health)
 
     def accepts_quick(self, line: _Line) -> bool:
         row = line.row
@@ -241,6 +279,11 @@ class BookFilter:
         if self.segments and row.segment not in self.segments:
             return False
         if self.lifecycles and row.lifecycle not in self.lifecycles:
+            return False
+        if self.health == "declining":
+            if row.health_trend is None or row.health_trend > DECLINING:
+                return False
+        elif self.health is not None and row.health_band != self.health:
             return False
         if self.renewal_within is not None:
             left = line.days_left

@@ -23,6 +23,13 @@ from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS
 from csmdesk.gui.book_model import COL_NAME, BookFilter, BookModel, BookProxy
 from csmdesk.models import Lifecycle, Segment
 
+HEALTH_FILTERS = (
+    (None, "Any health"),
+    ("at_risk", "At risk"),
+    ("watch", "Watch"),
+    ("healthy", "Healthy"),
+    ("declining", "Declining"),
+)
 RENEWAL_WINDOWS = (
     (None, "Any renewal"),
     (30, "Renews ≤ 30 d"),
@@ -71,12 +78,21 @@ class BookPanel(QWidget):
         self.renewal_combo.setAccessibleName("Renewal filter")
         for days, label in RENEWAL_WINDOWS:
             self.renewal_combo.addItem(label, days)
+        self.health_combo = QComboBox()
+        self.health_combo.setAccessibleName("Health filter")
+        for value, label in HEALTH_FILTERS:
+            self.health_combo.addItem(label, value)
         self.archived_button = QToolButton()
         self.archived_button.setText("Archived")
         self.archived_button.setCheckable(True)
         self.archived_button.setToolTip("Show the archive instead of the active book")
         self.archived_button.setAccessibleName("Show archived accounts")
-        for widget in (self.segment_combo, self.lifecycle_combo, self.renewal_combo):
+        for widget in (
+            self.health_combo,
+            self.segment_combo,
+            self.lifecycle_combo,
+            self.renewal_combo,
+        ):
             widget.currentIndexChanged.connect(self._apply_filter)
             quick.addWidget(widget)
         self.archived_button.toggled.connect(self._apply_filter)
@@ -104,7 +120,7 @@ class BookPanel(QWidget):
         hheader = self.table.horizontalHeader()
         hheader.setStretchLastSection(True)
         hheader.setHighlightSections(False)
-        for column, width in enumerate((230, 95, 100, 95, 75, 95)):
+        for column, width in enumerate((220, 70, 95, 100, 95, 75, 95)):
             hheader.resizeSection(column, width)
         self._last_emitted: int | None = None
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -151,6 +167,7 @@ class BookPanel(QWidget):
             lifecycles=frozenset([stage]) if stage else frozenset(),
             renewal_within=self.renewal_combo.currentData(),
             archived=self.archived_button.isChecked(),
+            health=self.health_combo.currentData(),
         )
 
     def _apply_filter(self, *_: object) -> None:
@@ -164,7 +181,12 @@ class BookPanel(QWidget):
             self._on_current()
 
     def clear_filters(self) -> None:
-        for combo in (self.segment_combo, self.lifecycle_combo, self.renewal_combo):
+        for combo in (
+            self.health_combo,
+            self.segment_combo,
+            self.lifecycle_combo,
+            self.renewal_combo,
+        ):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +27,7 @@ from csmdesk.domain.renewals import days_until, describe_days_left
 from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
+from csmdesk.gui.health_tab import HealthTab
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
 from csmdesk.services import contacts as contact_service
 from csmdesk.store import Database
@@ -88,6 +90,16 @@ class DetailPane(QWidget):
         self.archived_banner = QLabel("This account is archived. Restore it from Edit ▸ Restore.")
         self.archived_banner.setObjectName("archivedBanner")
         layout.addWidget(self.archived_banner)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("accountTabs")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+        overview = QWidget()
+        self.tabs.addTab(overview, "&Overview")
+        self.health_tab = HealthTab(db, today)
+        self.tabs.addTab(self.health_tab, "&Health")
+        layout = QVBoxLayout(overview)
 
         facts = QFormLayout()
         facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -170,6 +182,8 @@ class DetailPane(QWidget):
         for key, text in values.items():
             self.fact_labels[key].setText(text)
         self.reload_contacts()
+        self.health_tab.today = self.today
+        self.health_tab.show_account(account.id)
 
     def reload_contacts(self, select_id: int | None = None) -> None:
         if self.account is None or self.account.id is None:

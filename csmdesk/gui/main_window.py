@@ -13,7 +13,7 @@ from csmdesk import APP_NAME, __version__
 from csmdesk.domain.accounts import ValidationError
 from csmdesk.gui import messages
 from csmdesk.gui.account_dialog import AccountDialog
-from csmdesk.gui.book_model import BookModel
+from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.quick_switcher import QuickSwitcher
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.book.filter_applied.connect(self._update_count)
         self._restore_state()
         self._start_backups()
+        self._start_health()
         # Days-left columns must roll over at midnight for a window left open for days.
         self._day_timer = QTimer(self)
         self._day_timer.timeout.connect(self._check_date)
@@ -187,6 +188,21 @@ class MainWindow(QMainWindow):
             self._action("&Contacts", lambda: self.detail.contacts_view.setFocus(), "Ctrl+2")
         )
 
+        health_menu = bar.addMenu("Heal&th")
+        health_menu.addAction(
+            self._action(
+                "Add a health &reading…",
+                self.add_reading,
+                "Ctrl+Shift+H",
+                "Enter a day's usage, tickets and survey results for this account",
+            )
+        )
+        health_menu.addAction(self._action("&Override the band…", self.override_health))
+        health_menu.addAction(self._action("&Clear the override", self.clear_override))
+        health_menu.addSeparator()
+        health_menu.addAction(self._action("Re&compute the whole book", self.recompute_book))
+        health_menu.addAction(self._action("Health &settings…", self.edit_health_settings))
+
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About CSM Desk", self.show_about))
         self.book.current_changed.connect(lambda _id: self._update_actions())
@@ -217,6 +233,10 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{total:,} accounts · {shown:,} {where}")
 
     def _refresh_row(self, account_id: int) -> None:
+        from csmdesk.services import health as health_service
+
+        # One account's score from its changed facts (a few ms); archived accounts drop theirs.
+        health_service.recompute(self.db, self.today, account_ids=[account_id])
         try:
             self.model.upsert(account_service.book_row(self.db, account_id))
         except NotFoundError:
@@ -262,11 +282,13 @@ class MainWindow(QMainWindow):
         wizard.exec()
         if wizard.json_report is not None:
             self.reload()
+            self._rescore_if_stale()
             self.statusBar().showMessage(wizard.json_report.describe(), 10_000)
             return
         if wizard.report is None:
             return
         self.reload()
+        self._rescore_if_stale()
         created = wizard.report.created_ids
         if created:
             self.book.reveal(created[0], archived=False)
@@ -373,6 +395,116 @@ class MainWindow(QMainWindow):
             "Built with Qt (LGPL-3.0) via PySide6, SQLite, SQLAlchemy/SQLModel and Matplotlib.",
         )
 
+    # --- health ----------------------------------------------------------------------------
+    def _start_health(self) -> None:
+        from PySide6.QtWidgets import QProgressBar, QToolButton
+
+        from csmdesk.gui.health_ui import HealthRecompute
+
+        self.recompute = HealthRecompute(self.db, self)
+        self.health_progress = QProgressBar()
+        self.health_progress.setMaximumWidth(160)
+        self.health_progress.setFormat("Scoring health %p%")
+        self.health_cancel = QToolButton()
+        self.health_cancel.setText("Cancel")
+        self.health_cancel.clicked.connect(self.recompute.cancel)
+        for widget in (self.health_progress, self.health_cancel):
+            self.statusBar().addPermanentWidget(widget)
+            widget.hide()
+        self.recompute.progressed.connect(self._health_progress)
+        self.recompute.finished.connect(self._health_done)
+        tab = self.detail.health_tab
+        tab.reading_requested.connect(self.add_reading)
+        tab.override_requested.connect(self.override_health)
+        tab.clear_override_requested.connect(self.clear_override)
+        self.detail.contacts_changed.connect(self._refresh_row)
+        QTimer.singleShot(0, self._rescore_if_stale)
+
+    def recompute_book(self) -> None:
+        if self.recompute.start(self.today):
+            self.health_progress.setValue(0)
+            self.health_progress.show()
+            self.health_cancel.show()
+
+    def _health_progress(self, done: int, total: int) -> None:
+        self.health_progress.setMaximum(max(1, total))
+        self.health_progress.setValue(done)
+
+    def _health_done(self, scored: object) -> None:
+        self.health_progress.hide()
+        self.health_cancel.hide()
+        if scored is None:
+            self.statusBar().showMessage("Health scores were not updated.", 8000)
+            return
+        self.reload()
+        self._show_account(self.book.current_id())
+
+    def _rescored(self, account_id: int) -> None:
+        self._refresh_row(account_id)
+        self._show_account(account_id)
+
+    def _rescore_if_stale(self) -> None:
+        from csmdesk.services import health as health_service
+
+        if health_service.stale_count(self.db, self.today):
+            self.recompute_book()
+
+    def add_reading(self) -> None:
+        from csmdesk.gui.health_ui import ReadingDialog, record_reading
+
+        account_id = self.book.current_id()
+        if account_id is None:
+            return
+        account = account_service.get_account(self.db, account_id)
+        dialog = ReadingDialog(self, today=self.today, seats=account.licensed_seats)
+        if not dialog.exec() or (reading := dialog.reading()) is None:
+            return
+        try:
+            record_reading(self.db, account_id, reading[0], reading[1], self.today)
+        except ValidationError as exc:
+            messages.error(self, "Reading not saved", str(exc))
+            return
+        self._rescored(account_id)
+        self.statusBar().showMessage(f"Reading of {reading[0].isoformat()} saved", 4000)
+
+    def override_health(self) -> None:
+        from csmdesk.gui.health_ui import OverrideDialog
+        from csmdesk.services import health as health_service
+
+        account_id = self.book.current_id()
+        if account_id is None:
+            return
+        dialog = OverrideDialog(self, today=self.today)
+        if not dialog.exec():
+            return
+        band, reason, until = dialog.values()
+        try:
+            health_service.set_override(self.db, account_id, band, reason, until, today=self.today)
+        except ValidationError as exc:
+            messages.error(self, "Override not saved", str(exc))
+            return
+        health_service.recompute(self.db, self.today, account_ids=[account_id])
+        self._rescored(account_id)
+
+    def clear_override(self) -> None:
+        from csmdesk.services import health as health_service
+
+        account_id = self.book.current_id()
+        if account_id is None:
+            return
+        health_service.clear_override(self.db, account_id)
+        health_service.recompute(self.db, self.today, account_ids=[account_id])
+        self._rescored(account_id)
+
+    def edit_health_settings(self) -> None:
+        from csmdesk.gui.health_ui import HealthSettingsDialog
+        from csmdesk.services import health as health_service
+
+        dialog = HealthSettingsDialog(self, health_service.load_settings(self.db))
+        if dialog.exec() and (settings := dialog.settings()) is not None:
+            health_service.save_settings(self.db, settings)
+            self.recompute_book()
+
     # --- backups ---------------------------------------------------------------------------
     def _start_backups(self) -> None:
         from csmdesk.gui.backup_ui import BackupController
@@ -393,10 +525,11 @@ class MainWindow(QMainWindow):
 
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
-        self.db = self.detail.db = db
+        self.db = self.detail.db = self.detail.health_tab.db = self.recompute.db = db
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()
         self._show_account(self.book.current_id())
+        self._rescore_if_stale()
 
     def _check_date(self) -> None:
         today = date.today()
@@ -426,7 +559,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([820, 540])
-        header = s.value(self._key("book_header"))
+        header = s.value(self._key(f"book_header_{len(COLUMNS)}"))
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.book.table.horizontalHeader().restoreState(header)
         last = s.value(self._last_key())
@@ -441,7 +574,9 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.setValue(self._key("geometry"), self.saveGeometry())
         s.setValue(self._key("splitter"), self.splitter.saveState())
-        s.setValue(self._key("book_header"), self.book.table.horizontalHeader().saveState())
+        s.setValue(
+            self._key(f"book_header_{len(COLUMNS)}"), self.book.table.horizontalHeader().saveState()
+        )
         current = self.book.current_id()
         if current is not None:
             s.setValue(self._last_key(), current)

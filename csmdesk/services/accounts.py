@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
@@ -15,7 +15,15 @@ from csmdesk.domain.accounts import (
     normalize_tags,
     validate_account,
 )
-from csmdesk.models import Account, ArrEvent, ArrEventKind, Contact, ExternalRef, utcnow
+from csmdesk.models import (
+    Account,
+    ArrEvent,
+    ArrEventKind,
+    Contact,
+    ExternalRef,
+    HealthScore,
+    utcnow,
+)
 from csmdesk.store import Database
 
 
@@ -38,6 +46,9 @@ class BookRow(NamedTuple):
     tags: str
     archived: bool
     industry: str | None
+    health: int | None = None  # latest score 0..100 (None: not scored or no data)
+    health_band: str | None = None  # the band shown: a manual override wins
+    health_trend: int | None = None  # points against 30 days earlier
 
 
 _BOOK_COLUMNS = (
@@ -53,18 +64,27 @@ _BOOK_COLUMNS = (
     col(Account.tags),
     col(Account.archived_at).is_not(None),
     col(Account.industry),
+    col(HealthScore.value),
+    col(HealthScore.effective_band),
+    col(HealthScore.trend),
 )
+
+
+def _book_select() -> Any:
+    return select(*_BOOK_COLUMNS).outerjoin(
+        HealthScore, col(HealthScore.account_id) == col(Account.id)
+    )
 
 
 def list_book(db: Database) -> list[BookRow]:
     with db.engine.connect() as conn:
-        rows = conn.execute(select(*_BOOK_COLUMNS).order_by(func.lower(Account.name))).all()
+        rows = conn.execute(_book_select().order_by(func.lower(Account.name))).all()
     return [BookRow._make(r) for r in rows]
 
 
 def book_row(db: Database, account_id: int) -> BookRow:
     with db.engine.connect() as conn:
-        row = conn.execute(select(*_BOOK_COLUMNS).where(col(Account.id) == account_id)).first()
+        row = conn.execute(_book_select().where(col(Account.id) == account_id)).first()
     if row is None:
         raise NotFoundError(f"account {account_id} does not exist")
     return BookRow._make(row)

@@ -353,6 +353,9 @@ def build_demo_book(
         for i in range(accounts):
             builder.account(i)
         records.set_meta(db, DEMO_META_KEY, anchor.isoformat(), session=s)
+    from csmdesk.services import health
+
+    health.recompute(db, anchor)
     return DemoSummary(accounts, builder.contacts, builder.notes, builder.readings)
 
 

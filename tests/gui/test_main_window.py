@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from csmdesk.gui.account_dialog import AccountDialog
-from csmdesk.gui.book_model import COL_ARR, COL_NAME
+from csmdesk.gui.book_model import COL_ARR, COL_HEALTH, COL_NAME
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.main_window import MainWindow
 from csmdesk.services import accounts, contacts
@@ -271,3 +271,59 @@ def test_back_up_then_restore_from_the_window(qtbot, window: MainWindow) -> None
     assert len(accounts.list_book(window.db)) == 40 and window.undo_stack.count() == 0
     before = [p.name for p in window.db.path.parent.glob("*.before-restore-*")]
     assert before  # the database as it was is kept aside
+
+
+def test_entering_a_reading_updates_score_band_and_explanation(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.gui.health_ui import ReadingDialog
+    from csmdesk.services import health
+
+    rows = {r.name: r for r in accounts.list_book(window.db)}
+    target = rows["Acme Robotics"]
+    window.book.select_id(target.id)
+    window.detail.tabs.setCurrentIndex(1)
+    tab = window.detail.health_tab
+    before = health.cached_scores(window.db)[target.id]
+    assert str(before.value) in tab.headline.text()
+
+    def enter(dialog: QDialog) -> None:
+        assert isinstance(dialog, ReadingDialog)
+        assert not dialog.save_button.isEnabled()  # nothing entered yet
+        qtbot.keyClicks(dialog.fields["nps"], "11")
+        assert not dialog.save_button.isEnabled() and "0 to 10" in dialog.error_label.text()
+        dialog.fields["nps"].clear()
+        qtbot.keyClicks(dialog.fields["nps"], "0")
+        qtbot.keyClicks(dialog.fields["active_users"], "5")
+        qtbot.keyClicks(dialog.fields["open_tickets"], "40")
+        qtbot.keyClicks(dialog.fields["escalations"], "3")
+        assert dialog.save_button.isEnabled()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    problems = when_dialog_opens(enter)
+    qtbot.mouseClick(tab.reading_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    after = health.cached_scores(window.db)[target.id]
+    assert after.value is not None and before.value is not None and after.value < before.value
+    assert str(after.value) in tab.headline.text()
+    assert "NPS 0" in tab.details.text()
+    shown = window.book.proxy.data(
+        window.book.proxy.index(window.book.proxy.proxy_row_of(target.id), COL_HEALTH)
+    )
+    assert shown.startswith(str(after.value))
+
+
+def test_health_column_sorts_and_at_risk_filter(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.book.table.sortByColumn(COL_HEALTH, Qt.SortOrder.AscendingOrder)
+    proxy = window.book.proxy
+    values = [
+        window.model.book_row(proxy.mapToSource(proxy.index(r, 0)).row()).health
+        for r in range(proxy.rowCount())
+    ]
+    scored = [v for v in values if v is not None]
+    assert scored == sorted(scored) and values[: len(scored)] == scored  # unscored last
+    combo = window.book.health_combo
+    combo.setCurrentIndex(combo.findData("watch"))
+    bands = {
+        window.model.book_row(proxy.mapToSource(proxy.index(r, 0)).row()).health_band
+        for r in range(proxy.rowCount())
+    }
+    assert bands == {"watch"}
