@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
-from csmdesk.services import accounts, contacts, records
+from csmdesk.services import accounts, contacts, health, records
 from csmdesk.store import open_database
 from csmdesk.store.migrate import HEAD
 
@@ -85,6 +85,11 @@ def main() -> None:
     records.add_opportunity(db, acme.id, "SSO add-on", amount_minor=5_000_00)
     records.add_arr_event(db, acme.id, date(2025, 7, 1), "expansion", 30_000_00)
     records.link_external(db, "hubspot", "account", acme.id, "9000001")
+    # Since 0002_health: a manual override and a stored score.
+    health.set_override(
+        db, acme.id, "watch", "Sponsor on leave", date(2025, 7, 1), today=date(2025, 6, 3)
+    )
+    health.recompute(db, date(2025, 6, 3))
     db.close()
     with sqlite3.connect(target) as conn:
         conn.execute("PRAGMA journal_mode=DELETE")
