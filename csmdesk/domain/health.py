@@ -108,6 +108,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Validated on construction (``SettingsError``) so a bad value never reaches a score."""
+
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     healthy_at: int = 70
     watch_at: int = 40
@@ -142,6 +144,7 @@ class Settings:
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
+        """Read what ``to_json`` wrote; a missing entry takes its default (no weights: defaults)."""
         try:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
@@ -236,6 +239,7 @@ def default_cadence(segment: str, lifecycle: str, contract_start: date | None, o
 
 
 def cadence_for(facts: AccountFacts, on: date) -> int:
+    """The account's own ``cadence_days`` when set above 0, else ``default_cadence``."""
     if facts.cadence_days is not None and facts.cadence_days > 0:
         return facts.cadence_days
     return default_cadence(facts.segment, facts.lifecycle, facts.contract_start, on)
