@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal, cast
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -22,11 +23,30 @@ from matplotlib.axes import Axes
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
-from matplotlib.transforms import Transform, offset_copy
-from PySide6.QtCore import QEvent, QPoint, QSettings
-from PySide6.QtGui import QClipboard, QContextMenuEvent, QGuiApplication, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QToolTip, QWidget
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import (
+    Affine2D,
+    Affine2DBase,
+    ScaledTranslation,
+    Transform,
+    offset_copy,
+)
+from matplotlib.typing import LineStyleType
+from numpy.typing import ArrayLike
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt
+from PySide6.QtGui import (
+    QClipboard,
+    QContextMenuEvent,
+    QGuiApplication,
+    QHideEvent,
+    QImage,
+    QPalette,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QFileDialog, QMenu, QToolTip, QWidget
 
 from csmdesk.gui import messages
 from csmdesk.gui.charts.style import ChartStyle
@@ -39,10 +59,17 @@ SMALL_SIZE = 7.5
 _SETTINGS_DIR_KEY = "charts/save_dir"
 
 
+def _base_dpi(figure: Figure) -> float:
+    """The figure's dpi before the canvas scaled it for a high-density screen."""
+    return figure.dpi / (getattr(figure.canvas, "device_pixel_ratio", 1.0) or 1.0)
+
+
 def render_png(figure: Figure, dpi: float | None = None) -> bytes:
-    """The figure as PNG bytes, on its own background colour (dark stays dark)."""
+    """The figure as PNG bytes (at screen density unless ``dpi``), on its own background."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi or "figure", facecolor=figure.get_facecolor())
+    figure.savefig(
+        buffer, format="png", dpi=dpi or _base_dpi(figure), facecolor=figure.get_facecolor()
+    )
     return buffer.getvalue()
 
 
@@ -56,8 +83,8 @@ def save_png(figure: Figure, path: str | Path, dpi: float | None = None) -> Path
 
 
 def figure_image(figure: Figure, device_pixel_ratio: float = 1.0) -> QImage:
-    """The figure as a QImage at the screen's pixel ratio, so a paste into a Qt app is sharp."""
-    image = QImage.fromData(render_png(figure))
+    """The figure as a QImage with as many pixels as the screen shows, so a paste is sharp."""
+    image = QImage.fromData(render_png(figure, _base_dpi(figure) * device_pixel_ratio))
     image.setDevicePixelRatio(device_pixel_ratio)
     return image
 
@@ -84,7 +111,7 @@ def month_ticks(start: date, end: date, width_pt: float) -> tuple[list[int], lis
     while date(y, m, 1) <= end:
         months.append(date(y, m, 1))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    fit = max(1.0, width_pt / 30.0)
+    fit = max(1.0, width_pt / 40.0)
     step = next((s for s in (1, 2, 3, 4, 6) if len(months) / s <= fit), 12)
     if step > 1:
         jan = next((i for i, d in enumerate(months) if d.month == 1), 0)
@@ -93,6 +120,18 @@ def month_ticks(start: date, end: date, width_pt: float) -> tuple[list[int], lis
         f"{d:%b}\n{d.year}" if i == 0 or d.month == 1 else f"{d:%b}" for i, d in enumerate(months)
     ]
     return [d.toordinal() for d in months], labels
+
+
+@dataclass(frozen=True)
+class Key:
+    """One entry of a chart's key: a ``line``, a filled ``box`` or a ``dot`` in ``color``."""
+
+    label: str
+    color: str
+    kind: str = "box"
+    linestyle: LineStyleType = "-"
+    alpha: float = 1.0
+    edge: str | None = None
 
 
 @dataclass
@@ -138,6 +177,9 @@ class ChartCanvas(FigureCanvasQTAgg):
     ) -> None:
         super().__init__(Figure(figsize=(4.8, 2.8), dpi=100))
         self._ready = False
+        # Matplotlib pins a white palette on the canvas; inherit the theme's instead, so palette
+        # changes reach the chart and a resize never flashes white in the dark theme.
+        self.setPalette(QPalette())
         if parent is not None:
             self.setParent(parent)
         if title is not None:
@@ -154,9 +196,11 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._slices: list[_Slices] = []
         self._patches: list[tuple[Artist, str]] = []
         self._date_axes: list[tuple[Axes, date, date]] = []
-        self._legend_obj: Legend | None = None
-        self._legend_items: tuple[list[Artist], list[str]] | None = None
-        self._legend_key: tuple[bool, int] | None = None
+        self._keys: list[Key] = []
+        self._key_artists: list[Artist] = []
+        self._widths: dict[tuple[str, float, bool], float] = {}
+        self._top_left: Transform | None = None
+        self._axes_key: tuple[int, bool] | None = None
         self.mpl_connect("motion_notify_event", self._on_motion)
         self.mpl_connect("figure_leave_event", self._on_leave)
         self.mpl_connect("resize_event", self._on_resize)
@@ -191,24 +235,28 @@ class ChartCanvas(FigureCanvasQTAgg):
             self.restyle()
 
     def _source_palette(self) -> QPalette:
-        # Matplotlib gives the canvas its own white palette; the surroundings tell the theme.
-        parent = self.parentWidget()
-        return parent.palette() if parent is not None else QApplication.palette()
+        return self.palette()
 
     def _set_render(self, render: Callable[[], bool]) -> None:
         self._render = render
         self._rebuild()
 
-    def _reset(self) -> None:
-        self.figure.clear()
+    def _reset(self, keep_axes: bool = True) -> None:
+        """Forget the last plot; axes are kept for reuse (creating ticks is the costly part)."""
+        fig = self.figure
+        if keep_axes:
+            for artist in [*fig.texts, *fig.artists]:
+                artist.remove()
+        else:
+            fig.clear()
+            self._axes_key = None
         self._points.clear()
         self._slices.clear()
         self._patches.clear()
         self._date_axes.clear()
         self._margins = Margins()
-        self._legend_obj = None
-        self._legend_items = None
-        self._legend_key = None
+        self._keys = []
+        self._key_artists = []
         self.hover_text = None
 
     def _rebuild(self) -> None:
@@ -218,7 +266,7 @@ class ChartCanvas(FigureCanvasQTAgg):
         drawn = self._render() if self._render is not None else False
         self._empty = not drawn
         if not drawn:
-            self._reset()
+            self._reset(keep_axes=False)
             fig.text(
                 0.5,
                 0.5,
@@ -244,6 +292,23 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._layout()
         self.draw_idle()
 
+    def _subplots(self, columns: int = 1, twin: bool = False) -> list[Axes]:
+        """``columns`` axes side by side (plus a twin of the first), emptied for a new plot."""
+        fig = self.figure
+        key = (columns, twin)
+        if key != self._axes_key or len(fig.axes) != columns + twin:
+            fig.clear()
+            axes = [fig.add_subplot(1, columns, i + 1) for i in range(columns)]
+            if twin:
+                axes.append(axes[0].twinx())
+            self._axes_key = key
+            return axes
+        for ax in fig.axes:
+            for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images]:
+                artist.remove()
+            ax.containers.clear()
+        return list(fig.axes)
+
     # -- layout ------------------------------------------------------------------------------
 
     def _corner(self, dx: float, dy: float) -> Transform:
@@ -262,7 +327,8 @@ class ChartCanvas(FigureCanvasQTAgg):
         extra_top = self._place_legend(w)
         left, right = min(m.left / w, 0.45), max(1 - m.right / w, 0.55)
         bottom, top = min(m.bottom / h, 0.45), max(1 - (m.top + extra_top) / h, 0.55)
-        ncols = max((ax.get_subplotspec().get_geometry()[1] for ax in self._grid_axes()), default=1)
+        specs = [ax.get_subplotspec() for ax in self.figure.axes]
+        ncols = max((spec.get_geometry()[1] for spec in specs if spec is not None), default=1)
         plot_w = (right - left) * w
         axis_w = max((plot_w - m.wspace * (ncols - 1)) / ncols, 1.0)
         self.figure.subplots_adjust(
@@ -276,12 +342,9 @@ class ChartCanvas(FigureCanvasQTAgg):
     def _after_layout(self, axis_width_pt: float) -> None:
         """Hook: show or hide details that only fit when the plot is wide enough."""
 
-    def _grid_axes(self) -> list[Axes]:
-        return [ax for ax in self.figure.axes if ax.get_subplotspec() is not None]
-
     # -- drawing helpers for subclasses ------------------------------------------------------
 
-    def _style_axes(self, ax: Axes, grid: str | None = "y") -> None:
+    def _style_axes(self, ax: Axes, grid: Literal["x", "y"] | None = "y") -> None:
         s = self.chart_style
         ax.set_facecolor(s.axes)
         for side, spine in ax.spines.items():
@@ -297,46 +360,107 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._date_axes.append((ax, start, end))
         self._margins.bottom = max(self._margins.bottom, 2.4 * TICK_SIZE + 8)
 
-    def _legend(self, handles: Sequence[Artist], labels: Sequence[str]) -> None:
-        """A legend beside the title, or below it (wrapped) when the chart is too narrow."""
-        self._legend_items = (list(handles), list(labels))
+    def _legend(self, keys: Sequence[Key]) -> None:
+        """A key beside the title, or below it (wrapped) when the chart is too narrow."""
+        self._keys = list(keys)
 
     def _place_legend(self, width_pt: float) -> float:
-        """(Re)build the legend where it fits; returns the extra top margin it needs."""
-        if not self._legend_items:
+        """Lay the key out for this width; returns the extra top margin it needs.
+
+        Drawn as plain lines, boxes and texts: Matplotlib's Legend re-packs itself on every
+        draw, which cost a third of a chart's draw time.
+        """
+        for artist in self._key_artists:
+            artist.remove()
+        self._key_artists = []
+        if not self._keys:
             return 0.0
-        handles, labels = self._legend_items
-        em = SMALL_SIZE
-        widths = [text_width_pt(t, SMALL_SIZE) + 1.9 * em for t in labels]
-        title = text_width_pt(self.title, TITLE_SIZE) * 1.08 + 16 if self.title else 0.0
-        beside = title + sum(widths) + 1.1 * em * (len(widths) - 1) + em <= width_pt
-        ncols = len(labels)
-        while not beside and ncols > 1 and ncols * (max(widths) + 1.1 * em) + em > width_pt:
-            ncols -= 1
-        key = (beside, ncols)
-        if key != self._legend_key:
-            if self._legend_obj is not None:
-                self._legend_obj.remove()
-            self._legend_obj = self.figure.legend(
-                handles,
-                labels,
-                loc="upper right" if beside else "upper left",
-                bbox_to_anchor=(1, 1) if beside else (0, 1),
-                bbox_transform=self._corner(-4, 1) if beside else self._corner(2, -TITLE_SIZE - 6),
-                ncols=ncols,
-                frameon=False,
-                fontsize=SMALL_SIZE,
-                handlelength=1.4,
-                handletextpad=0.5,
-                columnspacing=1.1,
-                borderaxespad=0.3,
-                labelspacing=0.3,
-                labelcolor=self.chart_style.text,
+        swatch, gap, spacing = 12.0, 4.0, 10.0
+        widths = [swatch + gap + self._label_width(k.label) for k in self._keys]
+        row = sum(widths) + spacing * (len(widths) - 1)
+        title = self._label_width(self.title, TITLE_SIZE, bold=True) + 8 if self.title else 0.0
+        beside = 8 + title + 16 + row + 8 <= width_pt
+        x = width_pt - 8 - row if beside else 8.0
+        y = -10.5 if beside else -(TITLE_SIZE + 17)
+        rows = 1
+        for key, width in zip(self._keys, widths, strict=True):
+            if not beside and x > 8 and x + width > width_pt - 8:
+                x, y, rows = 8.0, y - (SMALL_SIZE + 6), rows + 1
+            self._key_artists += self._draw_key(key, x, y, swatch, gap)
+            x += width + spacing
+        return 0.0 if beside else rows * (SMALL_SIZE + 6) + 6
+
+    def _label_width(self, text: str, size: float = SMALL_SIZE, bold: bool = False) -> float:
+        """The width of ``text`` in points, measured by the renderer (cached)."""
+        cache_key = (text, size, bold)
+        if cache_key not in self._widths:
+            prop = FontProperties(size=size, weight="bold" if bold else "normal")
+            renderer = self.get_renderer()
+            width_px, _h, _d = renderer.get_text_width_height_descent(text, prop, ismath=False)
+            self._widths[cache_key] = width_px * 72 / self.figure.dpi
+        return self._widths[cache_key]
+
+    def _draw_key(self, key: Key, x: float, y: float, swatch: float, gap: float) -> list[Artist]:
+        fig, at = self.figure, self._points_from_top_left()
+        if key.kind == "line":
+            mark: Artist = Line2D(
+                [x, x + swatch],
+                [y, y],
+                color=key.color,
+                linewidth=1.6,
+                linestyle=key.linestyle,
+                transform=at,
             )
-            self._legend_obj.set_in_layout(False)
-            self._legend_key = key
-        rows = -(-len(labels) // ncols)
-        return 0.0 if beside else rows * (SMALL_SIZE + 4) + 6
+        elif key.kind == "dot":
+            mark = Line2D(
+                [x + swatch / 2],
+                [y],
+                linestyle="none",
+                marker="o",
+                markersize=5.5,
+                markerfacecolor=key.color,
+                markeredgecolor=key.edge or key.color,
+                markeredgewidth=0.8,
+                transform=at,
+            )
+        else:
+            mark = Rectangle(
+                (x, y - 3.5),
+                swatch,
+                7,
+                facecolor=key.color,
+                alpha=key.alpha,
+                linewidth=0,
+                transform=at,
+            )
+        label = Text(
+            x + swatch + gap,
+            y,
+            key.label,
+            fontsize=SMALL_SIZE,
+            color=self.chart_style.text,
+            va="center_baseline",
+            ha="left",
+            transform=at,
+        )
+        fig.add_artist(mark)
+        fig.add_artist(label)
+        return [mark, label]
+
+    def _points_from_top_left(self) -> Transform:
+        """Points right and up from the figure's top-left corner, whatever its size or dpi."""
+        if self._top_left is None:
+            fig = self.figure
+            self._top_left = (
+                Affine2D().scale(1 / 72)
+                + fig.dpi_scale_trans
+                + ScaledTranslation(0, 1, cast(Affine2DBase, fig.transFigure))
+            )
+        return self._top_left
+
+    def key_labels(self) -> list[Text]:
+        """The texts of the key, as laid out for the current size."""
+        return [a for a in self._key_artists if isinstance(a, Text)]
 
     def _subtitle(self, text: str, color: str | None = None) -> None:
         """A short right-aligned note in the title band (e.g. today's value)."""
@@ -354,14 +478,12 @@ class ChartCanvas(FigureCanvasQTAgg):
 
     # -- hover -------------------------------------------------------------------------------
 
-    def _hover_points(
-        self, ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: list[str]
-    ) -> None:
+    def _hover_points(self, ax: Axes, xs: ArrayLike, ys: ArrayLike, texts: list[str]) -> None:
         if texts:
             self._points.append(_Points(ax, np.column_stack([xs, ys]).astype(float), texts))
 
     def _hover_slices(
-        self, ax: Axes, positions: Sequence[float], texts: list[str], axis: str = "x"
+        self, ax: Axes, positions: ArrayLike, texts: list[str], axis: str = "x"
     ) -> None:
         """Hovering anywhere in a column (or a row, ``axis="y"``) shows that column's text."""
         if texts:
@@ -382,7 +504,7 @@ class ChartCanvas(FigureCanvasQTAgg):
                 best = (float(dist[i]), group.texts[i])
         if best is not None:
             return best[1]
-        probe = MouseEvent("motion_notify_event", self, x, y)
+        probe = MouseEvent("motion_notify_event", self, round(x), round(y))
         for artist, text in self._patches:
             if artist.contains(probe)[0]:
                 return text
@@ -415,7 +537,7 @@ class ChartCanvas(FigureCanvasQTAgg):
             return
         text = self.hover_text_at(event.x, event.y)
         self.hover_text = text
-        if text is None:
+        if text is None or not self.isVisible():
             QToolTip.hideText()
             return
         ratio = self.device_pixel_ratio or 1.0
@@ -426,21 +548,32 @@ class ChartCanvas(FigureCanvasQTAgg):
         self.hover_text = None
         QToolTip.hideText()
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        if self.hover_text is not None:
+            self._on_leave(None)
+        super().hideEvent(event)
+
     # -- copy and save -----------------------------------------------------------------------
 
     def export_dpi(self) -> float:
         """At least twice the screen density, so a saved chart stays sharp on a slide."""
-        ratio = self.device_pixel_ratio or 1.0
-        return self.figure.dpi / ratio * max(2.0, ratio)
+        return _base_dpi(self.figure) * max(2.0, self.device_pixel_ratio or 1.0)
 
     def export_name(self) -> str:
         slug = re.sub(r"[^a-z0-9]+", "-", (self.title or "chart").lower()).strip("-")
         return f"{slug or 'chart'}.png"
 
+    def _sync_size(self) -> None:
+        """A chart resized while hidden has not told Matplotlib yet; an export must not be stale."""
+        if self.testAttribute(Qt.WidgetAttribute.WA_PendingResizeEvent):
+            self.resizeEvent(QResizeEvent(self.size(), self.size()))
+
     def copy_image(self) -> QImage:
+        self._sync_size()
         return copy_image(self.figure, device_pixel_ratio=self.device_pixel_ratio or 1.0)
 
     def save_as(self, path: str | Path) -> Path:
+        self._sync_size()
         return save_png(self.figure, path, dpi=self.export_dpi())
 
     def save_as_dialog(self) -> Path | None:

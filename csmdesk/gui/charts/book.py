@@ -7,11 +7,10 @@ from datetime import date
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from csmdesk.gui.charts.base import SMALL_SIZE, TICK_SIZE, ChartCanvas, text_width_pt
+from csmdesk.gui.charts.base import SMALL_SIZE, TICK_SIZE, ChartCanvas, Key, text_width_pt
 from csmdesk.gui.charts.data import BANDS, band_label, compact_money, full_money
 
 
@@ -48,9 +47,9 @@ class BandsChart(ChartCanvas):
         if arr is not None:
             groups.append(("ARR", arr, "arr"))
         self._headroom: list[tuple[Axes, float, float]] = []
-        for col, (name, values, kind) in enumerate(groups, start=1):
-            ax = self.figure.add_subplot(1, len(groups), col)
-            self._bar_group(ax, name, keys, values, kind, currency, show_labels=col == 1)
+        axes = self._subplots(len(groups))
+        for ax, (name, values, kind) in zip(axes, groups, strict=True):
+            self._bar_group(ax, name, keys, values, kind, currency, show_labels=ax is axes[0])
         self._margins.left = max(text_width_pt(band_label(k)) for k in keys) + 14
         self._margins.right = 8
         self._margins.top = 26 + TICK_SIZE + 10
@@ -142,13 +141,12 @@ class RenewalsChart(ChartCanvas):
         if not months or not np.any(np.asarray(totals) > 0):
             return False
         s = self.chart_style
-        ax = self.figure.add_subplot()
+        (ax,) = self._subplots()
         self._style_axes(ax)
         pos = np.arange(len(months))
         names = [f"{m:%b %Y}" for m in months]
         bottom = np.zeros(len(months))
-        handles: list[Patch] = []
-        labels: list[str] = []
+        legend: list[Key] = []
         keys = _ordered(set(series), ("at_risk", "watch", "healthy", "unscored"))
         for key in keys:
             values = np.clip(np.asarray(series[key]), 0, None)
@@ -160,9 +158,8 @@ class RenewalsChart(ChartCanvas):
                     text = f"{names[i]} · {band_label(key)}: {full_money(v, currency)}"
                     self._hover_patch(bars[i], f"{text}\nof {full_money(totals[i], currency)}")
             bottom += values
-            handles.insert(0, Patch(color=s.band(key)))
-            labels.insert(0, band_label(key))
-        self._legend(handles, labels)
+            legend.insert(0, Key(band_label(key), s.band(key)))
+        self._legend(legend)
 
         self._totals: list[Text] = []
         self._total_width = 0.0
@@ -214,10 +211,11 @@ class RenewalsChart(ChartCanvas):
             text.set_visible(roomy)
         fit = max(1.0, axis_width_pt / 30.0)
         step = next((s for s in (1, 2, 3, 4, 6) if len(months) / s <= fit), 12)
-        shown = range(0, len(months), step)
+        jan = next((i for i, m in enumerate(months) if m.month == 1), 0)
+        shown = range(jan % step, len(months), step)
         labels = [
             f"{months[i]:%b}\n{months[i].year}"
-            if i == 0 or months[i].month == 1
+            if i == shown[0] or months[i].month == 1
             else f"{months[i]:%b}"
             for i in shown
         ]

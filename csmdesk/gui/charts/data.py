@@ -60,11 +60,9 @@ def full_money(value: float, symbol: str = "$") -> str:
 
 
 def compact_money(value: float, symbol: str = "$") -> str:
-    """``$1.2M``, ``$850k``, ``$900``: short enough for an axis or a bar label."""
+    """``$1.25M``, ``$850k``, ``$900``: three significant digits, short enough for a label."""
     size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if size >= limit * 0.9995:
-            scaled = value / limit
-            text = f"{scaled:.1f}" if abs(scaled) < 10 else f"{scaled:.0f}"
-            return _with_symbol(symbol, text.removesuffix(".0") + suffix)
+            return _with_symbol(symbol, f"{value / limit:.3g}{suffix}")
     return _with_symbol(symbol, f"{value:.0f}")

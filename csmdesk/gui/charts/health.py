@@ -53,7 +53,7 @@ class HealthScoreChart(ChartCanvas):
         if not known:
             return False
         s = self.chart_style
-        ax = self.figure.add_subplot()
+        (ax,) = self._subplots()
         self._style_axes(ax)
         xs = np.array([d.toordinal() for d in dates], dtype=float)
         ys = np.array([np.nan if v is None else float(v) for v in values])
@@ -184,7 +184,7 @@ class ComponentChart(ChartCanvas):
         if all(c.points is None for c in components):
             return False
         s = self.chart_style
-        ax = self.figure.add_subplot()
+        (ax,) = self._subplots()
         self._style_axes(ax, grid="x")
         notes: list[str] = []
         hovers: list[str] = []

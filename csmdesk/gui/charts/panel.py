@@ -45,9 +45,9 @@ class ChartPanel(QWidget):
     def charts(self) -> list[QWidget]:
         return list(self._charts)
 
-    def restyle(self) -> None:
-        """Ask every chart to take its colours from the palette again."""
+    def restyle(self, dark: bool | None = None) -> None:
+        """Ask every chart to take its colours from the palette again (or force ``dark``)."""
         for chart in self._charts:
             restyle = getattr(chart, "restyle", None)
             if callable(restyle):
-                restyle()
+                restyle(dark)
