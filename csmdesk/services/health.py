@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from csmdesk.domain import health
 from csmdesk.domain.accounts import ValidationError
@@ -333,14 +333,7 @@ def set_override(
     if errors:
         raise ValidationError(errors)
     with db.session() as s:
-        s.execute(
-            update(HealthOverride)
-            .where(
-                col(HealthOverride.account_id) == account_id,
-                col(HealthOverride.cleared_at).is_(None),
-            )
-            .values(cleared_at=utcnow())
-        )
+        _clear_active(s, account_id)
         override = HealthOverride(
             account_id=account_id,
             band=band,
@@ -353,16 +346,20 @@ def set_override(
         return override
 
 
+def _clear_active(s: Session, account_id: int) -> None:
+    s.execute(
+        update(HealthOverride)
+        .where(
+            col(HealthOverride.account_id) == account_id,
+            col(HealthOverride.cleared_at).is_(None),
+        )
+        .values(cleared_at=utcnow())
+    )
+
+
 def clear_override(db: Database, account_id: int) -> None:
     with db.session() as s:
-        s.execute(
-            update(HealthOverride)
-            .where(
-                col(HealthOverride.account_id) == account_id,
-                col(HealthOverride.cleared_at).is_(None),
-            )
-            .values(cleared_at=utcnow())
-        )
+        _clear_active(s, account_id)
 
 
 def list_overrides(db: Database, account_id: int) -> list[HealthOverride]:
