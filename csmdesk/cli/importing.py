@@ -110,6 +110,7 @@ def cmd_import(db: Database, args: argparse.Namespace) -> int:
             mapping=mapping,
             date_order=DateOrder(args.date_order) if args.date_order else None,
             currency=args.currency.upper(),
+            table=table,
         )
     except importing.FileProblem as exc:
         raise CommandError(str(exc)) from None

@@ -86,7 +86,7 @@ class HealthTab(QWidget):
         self.account_id: int | None = None
         self.data: AccountHealth | None = None
         self.charts: list[QWidget] = []
-        self._charts_stale = True
+        self._data_stale = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -130,9 +130,15 @@ class HealthTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Load and show the account's health; deferred until the tab is visible, so moving
+        through the book with the Overview tab open costs nothing."""
         if self.account_id is None:
             self.data = None
             return
+        if not self.isVisible():
+            self._data_stale = True
+            return
+        self._data_stale = False
         self.data = health_service.account_health(self.db, self.account_id, self.today)
         headline, explanation, details = describe(self.data.score)
         self.headline.setText(headline)
@@ -140,18 +146,15 @@ class HealthTab(QWidget):
         self.details.setText(details)
         has_override = self.data.score is not None and self.data.score.override is not None
         self.clear_button.setVisible(has_override)
-        self._charts_stale = True
-        if self.isVisible():
-            self.draw_charts()
+        self.draw_charts()
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]
-        if self._charts_stale:
-            self.draw_charts()
+        if self._data_stale:
+            self.refresh()
 
     def draw_charts(self) -> None:
         """Build the charts on first use, then re-plot them for the current account."""
-        self._charts_stale = False
         if self.data is None:
             return
         from csmdesk.gui.health_charts import build_charts, plot_account

@@ -444,18 +444,30 @@ class ImportWizard(QWizard):
     ) -> None:
         assert self.table is not None
         self.mapping = mapping
-        try:
-            self.plan = importing.prepare(
+        table = self.table
+        # Checking every row of a big file takes seconds: off the GUI thread.
+        result = self._run(
+            lambda _report: importing.prepare(
                 self.db,
-                self.table.path,
+                table.path,
                 kind=kind,
                 mapping=mapping,
                 date_order=order,
                 currency=currency,
+                table=table,
             )
-        except importing.FileProblem as exc:
-            self.plan = None
-            self.mapping_page.problem.setText(str(exc))
+        )
+        if isinstance(result, ImportPlan):
+            self.plan = result
+            return
+        self.plan = None
+        if isinstance(result, importing.FileProblem):
+            self.mapping_page.problem.setText(str(result))
+        else:
+            log.error("planning the import failed: %r", result)
+            self.mapping_page.problem.setText(
+                f"The file could not be checked ({result}). Nothing was written."
+            )
 
     commit_progress_hook: Any = None  # tests check which thread reports progress
 

@@ -327,3 +327,14 @@ def test_health_column_sorts_and_at_risk_filter(qtbot, window: MainWindow) -> No
         for r in range(proxy.rowCount())
     }
     assert bands == {"watch"}
+
+
+def test_health_is_loaded_only_when_its_tab_is_shown(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    tab = window.detail.health_tab
+    window.detail.tabs.setCurrentIndex(0)
+    window.book.select_id(2)
+    window.book.select_id(3)
+    assert tab.data is None or tab.account_id == 3 and tab._data_stale
+    window.detail.tabs.setCurrentIndex(1)
+    assert tab.data is not None and not tab._data_stale
+    assert tab.data.score is not None and str(tab.data.score.value) in tab.headline.text()

@@ -77,9 +77,10 @@ def prepare(
     date_order: DateOrder | None = None,
     currency: str = "USD",
     today: date | None = None,
+    table: Table | None = None,
 ) -> ImportPlan:
     """Read ``path`` and plan every row against the book; raises :class:`FileProblem`."""
-    table = read_table(path)
+    table = table if table is not None else read_table(path)
     found = detect(table.headers)
     if kind is not None and kind != found.kind:
         found = Detection(found.source, kind, found.date_hint)

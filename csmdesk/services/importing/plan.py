@@ -8,91 +8,31 @@ updates instead of duplicating. Empty cells never erase what the book knows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import StrEnum
 from typing import Any
-
-from sqlalchemy import select
-from sqlmodel import col
 
 from csmdesk.domain.accounts import (
     LIFECYCLE_LABELS,
     SEGMENT_LABELS,
     AccountDraft,
     ContactDraft,
-    normalize_domain,
     validate_account,
-    validate_contact,
 )
 from csmdesk.domain.dates import DateOrder, guess_order
 from csmdesk.domain.money import format_money
-from csmdesk.models import (
-    Account,
-    Contact,
-    ContactRole,
-    ExternalRef,
-    Lifecycle,
-    Note,
-    Segment,
-    Touchpoint,
-    TouchpointKind,
-)
+from csmdesk.models import ContactRole, Lifecycle, Segment
 from csmdesk.services.importing import convert, readings
+from csmdesk.services.importing.book import Book, load_book, match_account
+from csmdesk.services.importing.contacts import contact_name, plan_contact_row
 from csmdesk.services.importing.convert import CellError
 from csmdesk.services.importing.mapping import Detection, Kind, Target, targets_for
+from csmdesk.services.importing.outcomes import Action, ImportPlan, RowOutcome
 from csmdesk.services.importing.reader import Cell, Table
 from csmdesk.store import Database
 
-
-class Action(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    SKIP = "skip"
-    ERROR = "error"
-
-
-@dataclass
-class RowOutcome:
-    line: int
-    action: Action
-    label: str
-    reasons: list[str] = field(default_factory=list)  # errors, or why it is skipped
-    changes: list[str] = field(default_factory=list)  # what an update changes, for the preview
-    warnings: list[str] = field(default_factory=list)
-    target_id: int | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ImportPlan:
-    table: Table
-    detection: Detection
-    kind: Kind
-    mapping: dict[str, str]
-    date_orders: dict[str, DateOrder | None]
-    currency: str
-    outcomes: list[RowOutcome]
-    warnings: list[str]
-
-    def count(self, action: Action) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
-
-    @property
-    def errors(self) -> list[RowOutcome]:
-        return [o for o in self.outcomes if o.action == Action.ERROR]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        return (
-            f"{self.count(Action.CREATE):,} to create, {self.count(Action.UPDATE):,} to update, "
-            f"{self.count(Action.SKIP):,} skipped, {self.count(Action.ERROR):,} with errors"
-        )
-
+__all__ = ["AccountOps", "Action", "ImportPlan", "RowOutcome", "plan_rows"]
 
 # --- reading cells ---------------------------------------------------------------------------
 
@@ -202,152 +142,6 @@ def decide_date_orders(
     return orders, warnings
 
 
-# --- the book as it is -------------------------------------------------------------------------
-
-
-@dataclass
-class _Book:
-    accounts: dict[int, AccountDraft]
-    by_domain: dict[str, list[int]]
-    by_name: dict[str, list[int]]
-    by_uid: dict[str, int]
-    refs: dict[tuple[str, str, str], int]  # (provider, entity, external id) -> local id
-    refs_of: dict[tuple[str, str, int], str]  # (provider, entity, local id) -> external id
-    contacts: dict[int, list[tuple[int, ContactDraft]]]
-    archived: set[int] = field(default_factory=set)
-    qbr_days: set[tuple[int, date]] = field(default_factory=set)
-    note_bodies: set[tuple[int, str]] = field(default_factory=set)
-
-
-def load_book(db: Database, note_bodies: Iterable[str] = ()) -> _Book:
-    """What matching needs, in a few queries (notes only for the bodies the file brings)."""
-    columns = (
-        col(Account.id),
-        col(Account.uid),
-        col(Account.name),
-        col(Account.domain),
-        col(Account.segment),
-        col(Account.industry),
-        col(Account.arr_minor),
-        col(Account.currency),
-        col(Account.contract_start),
-        col(Account.renewal_date),
-        col(Account.lifecycle),
-        col(Account.licensed_seats),
-        col(Account.owner),
-        col(Account.tags),
-        col(Account.payment_issue),
-        col(Account.archived_at),
-    )
-    book = _Book({}, {}, {}, {}, {}, {}, {})
-    with db.engine.connect() as conn:
-        for row in conn.execute(select(*columns)):
-            fields: tuple[Any, ...] = tuple(row)
-            (
-                account_id,
-                uid,
-                name,
-                dom,
-                seg,
-                ind,
-                arr,
-                cur,
-                start,
-                renewal,
-                stage,
-                seats,
-                owner,
-                tags,
-                pay,
-                archived_at,
-            ) = fields
-            if archived_at is not None:
-                book.archived.add(account_id)
-            book.accounts[account_id] = AccountDraft(
-                name=name,
-                domain=dom,
-                segment=seg,
-                industry=ind,
-                arr_minor=arr,
-                currency=cur,
-                contract_start=start,
-                renewal_date=renewal,
-                lifecycle=stage,
-                licensed_seats=seats,
-                owner=owner,
-                tags=convert.tags(tags),
-                payment_issue=pay,
-            )
-            book.by_uid[uid] = account_id
-            if dom:
-                book.by_domain.setdefault(dom, []).append(account_id)
-            book.by_name.setdefault(name.casefold(), []).append(account_id)
-        for provider, entity, entity_id, external_id in conn.execute(
-            select(
-                col(ExternalRef.provider),
-                col(ExternalRef.entity),
-                col(ExternalRef.entity_id),
-                col(ExternalRef.external_id),
-            )
-        ):
-            book.refs[(provider, entity, external_id)] = entity_id
-            book.refs_of[(provider, entity, entity_id)] = external_id
-        contact_cols = (
-            col(Contact.id),
-            col(Contact.account_id),
-            col(Contact.name),
-            col(Contact.email),
-            col(Contact.title),
-            col(Contact.phone),
-            col(Contact.roles),
-            col(Contact.is_primary),
-            col(Contact.left_on),
-        )
-        contact_rows: Any = conn.execute(select(*contact_cols).order_by(col(Contact.id)))
-        for cid, aid, name, email, title, phone, roles, primary, left in contact_rows:
-            draft = ContactDraft(
-                name=name,
-                email=email,
-                title=title,
-                phone=phone,
-                roles=tuple(r for r in roles.split(",") if r),
-                is_primary=primary,
-                left_on=left,
-            )
-            book.contacts.setdefault(aid, []).append((cid, draft))
-        for account_id, when in conn.execute(
-            select(col(Touchpoint.account_id), col(Touchpoint.occurred_at)).where(
-                col(Touchpoint.kind).in_([TouchpointKind.QBR.value, TouchpointKind.EBR.value])
-            )
-        ):
-            book.qbr_days.add((account_id, when.date()))
-        bodies = sorted(note_bodies)
-        for at in range(0, len(bodies), 500):
-            chunk = bodies[at : at + 500]
-            for account_id, body in conn.execute(
-                select(col(Note.account_id), col(Note.body)).where(col(Note.body).in_(chunk))
-            ):
-                book.note_bodies.add((account_id, body))
-    return book
-
-
-def _unique(ids: list[int] | None) -> int | None:
-    return ids[0] if ids and len(ids) == 1 else None
-
-
-def _match_account(book: _Book, values: dict[str, Any], pending: dict[str, int]) -> int | None:
-    for provider, key in (("hubspot", "hubspot_id"), ("salesforce", "salesforce_id")):
-        if key in values and (found := book.refs.get((provider, "account", values[key]))):
-            return found
-    if "csmdesk_id" in values and values["csmdesk_id"] in book.by_uid:
-        return book.by_uid[values["csmdesk_id"]]
-    if "domain" in values and (found := _unique(book.by_domain.get(values["domain"]))):
-        return found
-    if "name" in values:
-        return _unique(book.by_name.get(values["name"].casefold()))
-    return None
-
-
 # --- accounts --------------------------------------------------------------------------------
 
 _DRAFT_FIELDS = (
@@ -406,10 +200,10 @@ def _account_draft(values: dict[str, Any], base: AccountDraft | None) -> Account
 
 
 def _plan_account_row(
-    book: _Book, line: int, values: dict[str, Any], seen: dict[tuple[object, ...], int]
+    book: Book, line: int, values: dict[str, Any], seen: dict[tuple[object, ...], int]
 ) -> RowOutcome:
     label = values.get("name") or values.get("domain") or f"line {line}"
-    target_id = _match_account(book, values, {})
+    target_id = match_account(book, values)
     if target_id is not None:
         keys: list[tuple[object, ...]] = [("id", target_id)]
     else:
@@ -467,7 +261,7 @@ class AccountOps:
 
 
 def _account_extras(
-    book: _Book, account_id: int | None, values: dict[str, Any]
+    book: Book, account_id: int | None, values: dict[str, Any]
 ) -> tuple[AccountOps, list[str]]:
     ops, extras = AccountOps(), []
     for provider, key in (("hubspot", "hubspot_id"), ("salesforce", "salesforce_id")):
@@ -507,113 +301,6 @@ def _account_extras(
     return ops, extras
 
 
-# --- contacts --------------------------------------------------------------------------------
-
-
-def _contact_name(values: dict[str, Any]) -> str:
-    if values.get("contact_name"):
-        return str(values["contact_name"])
-    parts = [values.get("first_name"), values.get("last_name")]
-    name = " ".join(str(p) for p in parts if p)
-    return name or str(values.get("email") or "")
-
-
-def _match_contact_account(book: _Book, values: dict[str, Any]) -> int | None:
-    for provider, key in (
-        ("hubspot", "hubspot_company_id"),
-        ("salesforce", "salesforce_account_id"),
-    ):
-        if key in values:
-            for part in str(values[key]).replace(";", ",").split(","):
-                if found := book.refs.get((provider, "account", part.strip())):
-                    return found
-    if "account_domain" in values and (
-        found := _unique(book.by_domain.get(values["account_domain"]))
-    ):
-        return found
-    if "account_name" in values and (
-        found := _unique(book.by_name.get(str(values["account_name"]).casefold()))
-    ):
-        return found
-    email = str(values.get("email") or "")
-    if "@" in email:
-        return _unique(book.by_domain.get(normalize_domain(email.rsplit("@", 1)[1]) or ""))
-    return None
-
-
-def _plan_contact_row(
-    book: _Book, line: int, values: dict[str, Any], seen: dict[tuple[object, ...], int]
-) -> RowOutcome:
-    name = _contact_name(values)
-    label = name or f"line {line}"
-    account_id = _match_contact_account(book, values)
-    if account_id is None:
-        which = (
-            values.get("account_name")
-            or values.get("account_domain")
-            or values.get("hubspot_company_id")
-            or values.get("salesforce_account_id")
-        )
-        reason = (
-            f"no account '{which}' in the book (import the accounts first)"
-            if which
-            else "the row does not say which account the contact belongs to"
-        )
-        return RowOutcome(line, Action.ERROR, label, [reason], values=values)
-    existing = book.contacts.get(account_id, [])
-    email = (values.get("email") or "").strip().lower()
-    contact_id, base = None, None
-    for provider in ("hubspot", "salesforce"):
-        if f"{provider}_id" in values and (
-            found := book.refs.get((provider, "contact", values[f"{provider}_id"]))
-        ):
-            contact_id = found
-    for cid, draft in existing:
-        if contact_id == cid or (
-            contact_id is None
-            and (
-                (email and (draft.email or "") == email)
-                or (not email and name and draft.name.casefold() == name.casefold())
-            )
-        ):
-            contact_id, base = cid, draft
-            break
-    key: tuple[object, ...] = (
-        ("contact", contact_id) if contact_id else ("new", account_id, email or name.casefold())
-    )
-    if key in seen:
-        return RowOutcome(line, Action.SKIP, label, [f"same contact as line {seen[key]}"])
-    seen[key] = line
-    overlay: dict[str, Any] = {k: values[k] for k in ("title", "phone", "left_on") if k in values}
-    if name:
-        overlay["name"] = name
-    if email:
-        overlay["email"] = email
-    if "roles" in values:
-        overlay["roles"] = tuple(dict.fromkeys((*(base.roles if base else ()), *values["roles"])))
-    if "primary" in values:
-        overlay["is_primary"] = bool(values["primary"])
-    draft = replace(base, **overlay) if base else ContactDraft(**{"name": "", **overlay})
-    draft = draft.normalized()
-    problems = validate_contact(draft)
-    if problems:
-        return RowOutcome(line, Action.ERROR, label, list(problems.values()), values=values)
-    values = {**values, "draft": draft, "account_id": account_id}
-    if base is None:
-        return RowOutcome(line, Action.CREATE, draft.name, values=values)
-    changes = [
-        f"{f.replace('_', ' ').capitalize()}: {getattr(base, f) or '—'} → "
-        f"{getattr(draft, f) or '—'}"
-        for f in ("name", "email", "title", "phone", "roles", "is_primary", "left_on")
-        if getattr(base, f) != getattr(draft, f)
-    ]
-    if not changes:
-        return RowOutcome(line, Action.SKIP, draft.name, ["nothing new"], target_id=contact_id)
-    return RowOutcome(
-        line, Action.UPDATE, draft.name, changes=changes, target_id=contact_id, values=values
-    )
-
-
 # --- the whole file ----------------------------------------------------------------------------
 
 Progress = Callable[[int, int], bool]
@@ -640,7 +327,7 @@ def plan_rows(
     seen: dict[tuple[object, ...], int] = {}
     outcomes: list[RowOutcome] = []
     width = len(table.headers)
-    planner = _plan_account_row if kind == Kind.ACCOUNTS else _plan_contact_row
+    planner = _plan_account_row if kind == Kind.ACCOUNTS else plan_contact_row
     if kind == Kind.READINGS:
         existing = readings.load_existing(db, [v["date"] for _, v, _ in parsed if "date" in v])
         seats = readings.seats_of(db)
@@ -657,7 +344,7 @@ def plan_rows(
             )
             continue
         if errors:
-            label = str(values.get("name") or _contact_name(values) or f"line {row.line}")
+            label = str(values.get("name") or contact_name(values) or f"line {row.line}")
             outcomes.append(RowOutcome(row.line, Action.ERROR, label, errors, values=values))
             continue
         if kind == Kind.READINGS:

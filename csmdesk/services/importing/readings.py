@@ -16,28 +16,26 @@ from sqlmodel import col
 from csmdesk.domain.accounts import normalize_domain
 from csmdesk.domain.readings import METRIC_LABELS, METRICS, check_reading, reading_warnings
 from csmdesk.models import Account, HealthReading
+from csmdesk.services.importing.book import Book, unique
 from csmdesk.store import Database
 
 Existing = dict[tuple[int, date], tuple[int, dict[str, Any]]]
 
 
-def resolve_account(book: Any, text: str) -> int | None:
+def resolve_account(book: Book, text: str) -> int | None:
     """The account a cell names: a CRM or CSM Desk id, a domain, or the exact name."""
     value = text.strip()
     if not value:
         return None
     for provider in ("hubspot", "salesforce"):
         if found := book.refs.get((provider, "account", value)):
-            return int(found)
+            return found
     if value in book.by_uid:
-        return int(book.by_uid[value])
+        return book.by_uid[value]
     domain = normalize_domain(value)
-    if domain and "." in domain:
-        ids = book.by_domain.get(domain)
-        if ids and len(ids) == 1:
-            return int(ids[0])
-    ids = book.by_name.get(value.casefold())
-    return int(ids[0]) if ids and len(ids) == 1 else None
+    if domain and "." in domain and (found := unique(book.by_domain.get(domain))):
+        return found
+    return unique(book.by_name.get(value.casefold()))
 
 
 def load_existing(db: Database, dates: list[date]) -> Existing:
