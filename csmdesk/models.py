@@ -288,7 +288,7 @@ class Risk(SQLModel, table=True):
     account_id: int = _account_fk()
     kind: str = Field(max_length=40)
     severity: str = Field(default=RiskSeverity.MEDIUM.value, max_length=10)
-    status: str = Field(default=RiskStatus.OPEN.value, max_length=12)
+    status: str = Field(default=RiskStatus.OPEN.value, max_length=12, index=True)
     title: str = Field(max_length=300)
     detail: str = Field(default="")
     recovery_plan: str = Field(default="")
@@ -401,3 +401,4 @@ class DismissedSignal(SQLModel, table=True):
     kind: str = Field(max_length=40)
     dismissed_on: date
     until: date
+    severity: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})

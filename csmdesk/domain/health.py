@@ -75,6 +75,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from csmdesk.models import ContactRole, Lifecycle, Segment
 
@@ -174,8 +175,9 @@ def band_for(score: float, settings: Settings = DEFAULT_SETTINGS) -> Band:
 # --- inputs -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
+    """One day's readings (a named tuple: the book holds hundreds of thousands)."""
+
     on: date
     active_users: int | None = None
     logins: int | None = None

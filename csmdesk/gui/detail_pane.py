@@ -28,6 +28,7 @@ from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
 from csmdesk.gui.health_tab import HealthTab
+from csmdesk.gui.risks_tab import RisksTab
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
 from csmdesk.services import contacts as contact_service
 from csmdesk.store import Database
@@ -50,6 +51,7 @@ _FACTS = (
 class DetailPane(QWidget):
     edit_requested = Signal()
     contacts_changed = Signal(int)
+    risks_changed = Signal(int)
 
     def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +101,9 @@ class DetailPane(QWidget):
         self.tabs.addTab(overview, "&Overview")
         self.health_tab = HealthTab(db, today)
         self.tabs.addTab(self.health_tab, "&Health")
+        self.risks_tab = RisksTab(db, today)
+        self.tabs.addTab(self.risks_tab, "&Risks")
+        self.risks_tab.changed.connect(self.risks_changed)
         layout = QVBoxLayout(overview)
 
         facts = QFormLayout()
@@ -182,8 +187,15 @@ class DetailPane(QWidget):
         for key, text in values.items():
             self.fact_labels[key].setText(text)
         self.reload_contacts()
-        self.health_tab.today = self.today
+        self.health_tab.today = self.risks_tab.today = self.today
         self.health_tab.show_account(account.id)
+        self.risks_tab.show_account(account.id, account.currency)
+
+    def set_database(self, db: Database) -> None:
+        self.db = self.health_tab.db = self.risks_tab.db = db
+
+    def set_today(self, today: date) -> None:
+        self.today = self.health_tab.today = self.risks_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:
         if self.account is None or self.account.id is None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csmdesk.domain.accounts import ValidationError
 from csmdesk.domain.health import DEFAULT_WEIGHTS, LABELS, Settings, SettingsError
 from csmdesk.domain.readings import METRIC_LABELS, METRICS, WHOLE, check_reading, reading_warnings
 from csmdesk.gui.book_model import BAND_LABELS
@@ -30,6 +31,7 @@ from csmdesk.gui.tasks import Task
 from csmdesk.gui.widgets import get_date, mark_invalid, set_date
 from csmdesk.services import health as health_service
 from csmdesk.services import records
+from csmdesk.services import signals as signal_service
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,59 @@ class HealthSettingsDialog(QDialog):
         self.save_button.setEnabled(self._settings is not None)
 
     def settings(self) -> Settings | None:
+        return self._settings
+
+
+class SignalKeywordsDialog(QDialog):
+    """The words the signal rules look for in the notes of the last 60 days."""
+
+    def __init__(self, parent: QWidget | None, settings: signal_service.SignalSettings) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Signal keywords")
+        self.setObjectName("signalKeywordsDialog")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Notes of the last 60 days are searched for these words or phrases (whole words, "
+            "any case). One per line."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.competitors_edit = QPlainTextEdit("\n".join(settings.competitors))
+        self.competitors_edit.setAccessibleName("Competitors")
+        self.competitors_edit.setTabChangesFocus(True)
+        self.expansion_edit = QPlainTextEdit("\n".join(settings.expansion_words))
+        self.expansion_edit.setAccessibleName("Expansion phrases")
+        self.expansion_edit.setTabChangesFocus(True)
+        form.addRow("&Competitors (a risk):", self.competitors_edit)
+        form.addRow("E&xpansion phrases:", self.expansion_edit)
+        layout.addLayout(form)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        layout.addWidget(self.error_label)
+        box, self.save_button = _buttons(self, "&Save")
+        layout.addWidget(box)
+        self.competitors_edit.textChanged.connect(self._check)
+        self.expansion_edit.textChanged.connect(self._check)
+        self._settings: signal_service.SignalSettings | None = None
+        self._check()
+
+    def _check(self) -> None:
+        try:
+            self._settings = signal_service.make_settings(
+                self.competitors_edit.toPlainText().splitlines(),
+                self.expansion_edit.toPlainText().splitlines(),
+            )
+        except ValidationError as exc:
+            self._settings = None
+            self.error_label.setText(str(exc))
+        else:
+            self.error_label.setText("")
+        self.save_button.setEnabled(self._settings is not None)
+
+    def settings(self) -> signal_service.SignalSettings | None:
         return self._settings
 
 

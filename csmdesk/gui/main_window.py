@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
         health_menu.addSeparator()
         health_menu.addAction(self._action("Re&compute the whole book", self.recompute_book))
         health_menu.addAction(self._action("Health &settings…", self.edit_health_settings))
+        health_menu.addAction(self._action("Signal &keywords…", self.edit_signal_keywords))
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About CSM Desk", self.show_about))
@@ -505,6 +506,15 @@ class MainWindow(QMainWindow):
             health_service.save_settings(self.db, settings)
             self.recompute_book()
 
+    def edit_signal_keywords(self) -> None:
+        from csmdesk.gui.health_ui import SignalKeywordsDialog
+        from csmdesk.services import signals as signal_service
+
+        dialog = SignalKeywordsDialog(self, signal_service.load_settings(self.db))
+        if dialog.exec() and (settings := dialog.settings()) is not None:
+            signal_service.save_settings(self.db, settings)
+            self.recompute_book()
+
     # --- backups ---------------------------------------------------------------------------
     def _start_backups(self) -> None:
         from csmdesk.gui.backup_ui import BackupController
@@ -525,7 +535,8 @@ class MainWindow(QMainWindow):
 
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
-        self.db = self.detail.db = self.detail.health_tab.db = self.recompute.db = db
+        self.db = self.recompute.db = db
+        self.detail.set_database(db)
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()
         self._show_account(self.book.current_id())
@@ -534,7 +545,8 @@ class MainWindow(QMainWindow):
     def _check_date(self) -> None:
         today = date.today()
         if today != self.today:
-            self.today = self.detail.today = today
+            self.today = today
+            self.detail.set_today(today)
             self.model.set_today(today)
 
     # --- remembered state -------------------------------------------------------------------

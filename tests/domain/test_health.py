@@ -147,7 +147,7 @@ def test_missing_component_shares_its_weight(
         "sentiment": {"nps": None, "csat": None},
     }
     if drop in blank:
-        f = replace(f, readings=tuple(replace(r, **blank[drop]) for r in f.readings))  # type: ignore[arg-type]
+        f = replace(f, readings=tuple(r._replace(**blank[drop]) for r in f.readings))  # type: ignore[arg-type]
     if drop == "engagement":
         f = replace(f, touchpoints=(), contract_start=ago(20))
     if drop == "relationship":

@@ -106,7 +106,7 @@ def test_no_ticket_spike_below_double_or_after_one_bad_week(last_two: tuple[int,
 
 
 def test_steady_high_ticket_level_is_no_spike() -> None:
-    steady_high = tuple(replace(r, open_tickets=20) for r in _tickets((20, 20)))
+    steady_high = tuple(r._replace(open_tickets=20) for r in _tickets((20, 20)))
     assert "ticket_spike" not in risks(facts(steady_high))
 
 

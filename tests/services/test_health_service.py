@@ -99,3 +99,14 @@ def test_account_health_history_starts_with_the_contract(db, acme: int) -> None:
     assert data.score is not None and data.history[-1].on == TODAY
     assert len(data.history) == 53  # weekly for a year, the contract is older
     assert data.seats == 60 and len(data.readings) == 13
+
+
+def test_gather_facts_for_a_long_list_of_accounts(db, acme: int) -> None:  # type: ignore[no-untyped-def]
+    other = accounts.create_account(db, AccountDraft(name="Other", licensed_seats=10))
+    assert other.id is not None
+    records.record_health(db, other.id, TODAY, active_users=5)
+    many = [acme, *range(10_000, 11_000)]  # more than one SQL "IN" may hold
+    facts = health.gather_facts(db, TODAY, many)
+    assert set(facts) == {acme} and len(facts[acme].readings) == 13
+    assert len(health.gather_facts(db, TODAY, [other.id])[other.id].readings) == 1
+    assert health.gather_facts(db, TODAY, []) == {}
