@@ -7,13 +7,14 @@ from datetime import date
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
 from csmdesk import APP_NAME, __version__
 from csmdesk.domain.accounts import ValidationError
 from csmdesk.gui import messages
 from csmdesk.gui.account_dialog import AccountDialog
 from csmdesk.gui.book_model import COLUMNS, BookModel
+from csmdesk.gui.book_health_page import BookHealthPage
 from csmdesk.gui.book_panel import BookPanel
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.quick_switcher import QuickSwitcher
@@ -63,7 +64,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # The window's pages; the book is the one you live in, the others are a click away.
+        self.pages = QTabWidget()
+        self.pages.setObjectName("pages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.splitter, "Book")
+        self.book_health = BookHealthPage(db, self.today)
+        self.pages.addTab(self.book_health, "Book health")
+        self.book_health.band_chosen.connect(self.show_band)
+        self.setCentralWidget(self.pages)
 
         self.switcher = QuickSwitcher(self._switcher_items, self)
         self.switcher.chosen.connect(self.go_to_account)
@@ -183,9 +192,15 @@ class MainWindow(QMainWindow):
 
         go_menu = bar.addMenu("&Go")
         go_menu.addAction(self._action("&Go to account…", self.open_switcher, "Ctrl+K"))
-        go_menu.addAction(self._action("&Book", lambda: self.book.table.setFocus(), "Ctrl+1"))
+        go_menu.addAction(self._action("&Book", self.show_book, "Ctrl+1"))
+        go_menu.addAction(self._action("&Contacts", self.show_contacts, "Ctrl+2"))
         go_menu.addAction(
-            self._action("&Contacts", lambda: self.detail.contacts_view.setFocus(), "Ctrl+2")
+            self._action(
+                "Book &health",
+                lambda: self.pages.setCurrentWidget(self.book_health),
+                "Ctrl+3",
+                "Accounts and ARR by band, and the renewals of the next 12 months",
+            )
         )
 
         health_menu = bar.addMenu("Heal&th")
@@ -226,6 +241,7 @@ class MainWindow(QMainWindow):
             self.book.select_id(keep)
         self._update_count()
         self._update_actions()
+        self.book_health.refresh()  # only marks it stale while hidden
 
     def _update_count(self, *_: object) -> None:
         total = self.model.active_count()
@@ -244,6 +260,7 @@ class MainWindow(QMainWindow):
             self.model.remove(account_id)
         self.book.update_empty_state()
         self._update_count()
+        self.book_health.refresh()
 
     def _show_account(self, account_id: int | None) -> None:
         if account_id is None:
@@ -374,6 +391,26 @@ class MainWindow(QMainWindow):
             return
         self.book.reveal(account_id, archived=self.model.book_row(row).archived)
         self.book.table.setFocus()
+
+    def show_book(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        self.book.table.setFocus()
+
+    def show_contacts(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        self.detail.tabs.setCurrentIndex(0)
+        self.detail.contacts_view.setFocus()
+
+    def show_band(self, band: str) -> None:
+        """From the book health page: the book, filtered to one band."""
+        combo = self.book.health_combo
+        index = combo.findData(band)
+        if index < 0:
+            return
+        if self.book.archived_button.isChecked():
+            self.book.archived_button.setChecked(False)
+        combo.setCurrentIndex(index)
+        self.show_book()
 
     def open_switcher(self) -> None:
         self.switcher.open_switcher()
@@ -535,8 +572,9 @@ class MainWindow(QMainWindow):
 
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
-        self.db = self.recompute.db = db
+        self.db = self.recompute.db = self.book_health.db = db
         self.detail.set_database(db)
+        self.book_health.refresh()
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()
         self._show_account(self.book.current_id())
@@ -547,6 +585,7 @@ class MainWindow(QMainWindow):
         if today != self.today:
             self.today = today
             self.detail.set_today(today)
+            self.book_health.set_today(today)
             self.model.set_today(today)
 
     # --- remembered state -------------------------------------------------------------------
