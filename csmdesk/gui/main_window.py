@@ -13,8 +13,8 @@ from csmdesk import APP_NAME, __version__
 from csmdesk.domain.accounts import ValidationError
 from csmdesk.gui import messages
 from csmdesk.gui.account_dialog import AccountDialog
-from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_health_page import BookHealthPage
+from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.quick_switcher import QuickSwitcher
