@@ -10,6 +10,7 @@ import json
 import math
 import random
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -123,8 +124,13 @@ class _Builder:
         trend = rng.choice(["healthy", "healthy", "declining", "growing", "recovering"])
         if churned:
             trend = "declining"
+        # Trouble that only a declining account shows comes from its own generator, so the
+        # main sequence (names, segments, ARR of every account) stays what it always was.
+        self.extra = random.Random(f"{DEMO_SEED}-{i}")
+        self.pain = self.extra.uniform(0.2, 1.0)  # how badly a declining account is going
+        self.stalled = trend == "healthy" and self.pain < 0.55  # steady, but never took off
         self._arr_history(account.id, arr * 100, start, churned, trend)
-        people = self._contacts(account.id, _domain(name), segment)
+        people = self._contacts(account.id, _domain(name), segment, trend)
         self._milestones(account.id, start, lifecycle)
         self._touchpoints_and_notes(account.id, name, people, trend)
         self._health(account.id, seats, start, trend, churned)
@@ -153,7 +159,9 @@ class _Builder:
         last = self.rng.choice(self.vocab["last_names"])
         return first, last
 
-    def _contacts(self, account_id: int, domain: str, segment: Segment) -> list[Contact]:
+    def _contacts(
+        self, account_id: int, domain: str, segment: Segment, trend: str
+    ) -> list[Contact]:
         roles = ["champion", "executive_sponsor", "admin", "billing"]
         roles += ["end_user"] * {Segment.SMB: 0, Segment.MID_MARKET: 1, Segment.ENTERPRISE: 2}[
             segment
@@ -161,11 +169,10 @@ class _Builder:
         out = []
         for n, role in enumerate(roles):
             first, last = self._person()
-            left = (
-                self.today - timedelta(days=self.rng.randint(5, 60))
-                if (role == "champion" and self.rng.random() < 0.12)
-                else None
-            )
+            leaves = role == "champion" and self.rng.random() < 0.12
+            if role == "champion" and trend == "declining" and self.pain > 0.6:
+                leaves = True  # champions walk out of accounts that are going badly
+            left = self.today - timedelta(days=self.rng.randint(5, 60)) if leaves else None
             email_local = f"{first}.{last}".lower().replace("'", "")
             draft = ContactDraft(
                 name=f"{first} {last}",
@@ -207,6 +214,8 @@ class _Builder:
         champion = contacts[0]
         for k in range(rng.randint(2, 5)):
             days_ago = rng.randint(3, 25) + k * rng.randint(15, 40)
+            if (trend == "declining" and self.pain > 0.75) or self.stalled:
+                days_ago += 60  # the CSM has not been in touch for a while
             when = datetime.combine(self.today - timedelta(days=days_ago), time(15, 0), tzinfo=UTC)
             kind = rng.choice(["call", "meeting", "check_in", "email", "call"])
             topic = rng.choice(topics)
@@ -233,6 +242,8 @@ class _Builder:
                     f"- Usage is {'down since the re-org' if trend == 'declining' else 'steady'}.",
                     f"- {competitor} came up as an alternative they were pitched."
                     if competitor
+                    else "- They want another team on it; budget is set aside for Q1."
+                    if trend == "growing" and k == 0
                     else "- Interested in the roadmap session next quarter.",
                     "",
                     "## Next steps",
@@ -264,6 +275,8 @@ class _Builder:
     def _health(self, account_id: int, seats: int, start: date, trend: str, churned: bool) -> None:
         rng = self.rng
         base = rng.uniform(0.55, 0.85)
+        if self.stalled:
+            base -= 0.3  # under half the seats in use
         series = []
         for w in range(self.weeks, -1, -1):
             on = self.today - timedelta(weeks=w)
@@ -272,30 +285,43 @@ class _Builder:
             t = 1 - w / max(self.weeks, 1)
             level = {
                 "healthy": base,
-                "declining": base - 0.45 * t,
+                # a slow slide, then a fall over the last two months
+                "declining": base - 0.2 * t - 0.4 * self.pain * max(0.0, (t - 0.85) / 0.15),
                 "growing": base + 0.25 * t,
-                "recovering": base - 0.3 * math.sin(math.pi * t),
+                "recovering": base - 0.4 * math.sin(0.8 * math.pi * t),  # not all the way back
             }[trend]
             if churned and w < 4:
                 level = 0.05
             level = min(1.0, max(0.02, level + rng.uniform(-0.04, 0.04)))
             active = round(seats * level)
             tickets = max(0, round(rng.gauss(2 + (1 - level) * 10, 1.5)))
+            logins = active * rng.randint(8, 20)
+            adoption = round(100 * min(1.0, level * rng.uniform(0.8, 1.1)), 1)
+            # The same number of draws whatever the level, so tuning a trend never reshuffles
+            # the accounts generated after this one.
+            escalate, answer, satisfied = rng.random(), rng.random(), rng.uniform(3.0, 5.0)
+            escalations = 1 if tickets > 9 and escalate < 0.5 else 0
+            nps = (int(answer * 7) if level < 0.4 else 7 + int(answer * 4)) if w % 13 == 0 else None
+            csat = round(satisfied, 1) if w % 4 == 0 else None
+            if trend == "declining" and not churned and self.pain > 0.45:
+                if w <= 2:  # the last weeks: a ticket spike, escalations, an unhappy survey
+                    tickets = 2 * tickets + self.extra.randint(4, 9)
+                    escalations = max(escalations, int(self.extra.random() < 0.6))
+                if w == 1:
+                    nps = self.extra.randint(1, 6)
+                if csat is not None and w < 12:
+                    csat = round(max(1.0, csat - 1.5), 1)
             series.append(
                 (
                     on,
                     {
                         "active_users": active,
-                        "logins": active * rng.randint(8, 20),
-                        "feature_adoption_pct": round(
-                            100 * min(1.0, level * rng.uniform(0.8, 1.1)), 1
-                        ),
+                        "logins": logins,
+                        "feature_adoption_pct": adoption,
                         "open_tickets": tickets,
-                        "escalations": 1 if tickets > 9 and rng.random() < 0.5 else 0,
-                        "nps": (rng.randint(0, 6) if level < 0.4 else rng.randint(7, 10))
-                        if w % 13 == 0
-                        else None,
-                        "csat": round(rng.uniform(3.0, 5.0), 1) if w % 4 == 0 else None,
+                        "escalations": escalations,
+                        "nps": nps,
+                        "csat": csat,
                     },
                 )
             )
@@ -305,26 +331,6 @@ class _Builder:
         self, account_id: int, trend: str, arr: int, renewal: date, contacts: list[Contact]
     ) -> None:
         today = self.today
-        if trend == "declining":
-            records.open_risk(
-                self.db,
-                account_id,
-                "usage_decline",
-                "Active users down over 30 days",
-                opened_on=today - timedelta(days=12),
-                severity="high",
-                session=self.s,
-            )
-        if any(c.left_on for c in contacts):
-            records.open_risk(
-                self.db,
-                account_id,
-                "champion_left",
-                "Champion left the company",
-                opened_on=today - timedelta(days=4),
-                severity="critical",
-                session=self.s,
-            )
         if trend in ("growing", "healthy") and self.rng.random() < 0.5:
             records.add_opportunity(
                 self.db,
@@ -353,10 +359,35 @@ def build_demo_book(
         for i in range(accounts):
             builder.account(i)
         records.set_meta(db, DEMO_META_KEY, anchor.isoformat(), session=s)
-    from csmdesk.services import health
+    from csmdesk.services import health, signals
 
-    health.recompute(db, anchor)
+    # Replay the last four weeks so risks open on the day their signal first fired and carry
+    # a history, then score today.
+    for weeks_ago in (4, 3, 2, 1, 0):
+        health.recompute(db, anchor - timedelta(weeks=weeks_ago))
+    _work_a_risk(db, anchor, signals)
     return DemoSummary(accounts, builder.contacts, builder.notes, builder.readings)
+
+
+def _work_a_risk(db: Database, today: date, signals: Any) -> None:
+    """Show a risk being worked: the oldest high-severity one gets a recovery plan."""
+    worst = [
+        r
+        for r in signals.list_risks(db, include_resolved=False)
+        if r.severity in ("high", "critical") and r.kind != "payment_issue"
+    ]
+    if not worst:
+        return
+    risk = min(worst, key=lambda r: (r.opened_on, r.id))
+    signals.update_risk(
+        db,
+        risk.id,
+        "mitigating",
+        on=today - timedelta(days=2),
+        recovery_plan="Weekly call with the remaining sponsor; support lead reviews every open "
+        "ticket; usage workshop for the new team leads before month end.",
+        escalated_to="Director of Customer Success",
+    )
 
 
 def is_demo(db: Database) -> bool:

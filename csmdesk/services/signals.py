@@ -276,6 +276,8 @@ def apply_risk_signals(
     changes = RiskChanges()
     ids = None if whole_book else sorted(fired)
     now = utcnow()
+    if on < now.date():  # a replay of an earlier day: date its history that day
+        now = datetime.combine(on, time(12), tzinfo=UTC)
     with db.session() as s:
         live = _live_risks(s, ids)
         by_account: dict[int, list[tuple[str, _Live]]] = {}

@@ -66,3 +66,18 @@ def test_demo_never_writes_into_a_real_book(db) -> None:  # type: ignore[no-unty
 def test_ensure_demo_book_is_idempotent(demo_db) -> None:  # type: ignore[no-untyped-def]
     assert ensure_demo_book(demo_db, today=TODAY) is None
     assert accounts.count_accounts(demo_db, include_archived=True) == 40
+
+
+def test_demo_book_has_a_believable_spread_of_health_and_risks(demo_db) -> None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(demo_db.path) as conn:
+        bands = dict(conn.execute("SELECT effective_band, count(*) FROM healthscore GROUP BY 1"))
+        statuses = dict(conn.execute("SELECT status, count(*) FROM risk GROUP BY 1"))
+        kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM risk")}
+        history = conn.execute("SELECT count(DISTINCT risk_id) FROM riskevent").fetchone()[0]
+        opened = {d for (d,) in conn.execute("SELECT DISTINCT opened_on FROM risk")}
+    assert bands["at_risk"] >= 3 and bands["watch"] >= 3
+    assert 0.6 <= bands["healthy"] / sum(bands.values()) <= 0.85
+    assert statuses["open"] > statuses.get("mitigating", 0) >= 1 and statuses["resolved"] >= 1
+    assert {"usage_decline", "ticket_spike", "detractor_nps", "champion_left"} <= kinds
+    assert history == sum(statuses.values())  # every risk has its story
+    assert len(opened) >= 3  # opened on the days their signals first fired
