@@ -1,6 +1,6 @@
 """Render the main window on the demo book to PNGs (light and dark), offscreen.
 
-Usage: python tools/screenshot.py OUT_DIR [--accounts N]
+Usage: python tools/screenshot.py OUT_DIR [--all]
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--today", default="2026-11-25")
+    parser.add_argument(
+        "--all", action="store_true", help="also the Health and Risks tabs and Book health"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
@@ -37,16 +40,36 @@ def main() -> None:
     app = make_app()
     db = open_database(tmp / "demo.sqlite3")
     build_demo_book(db, today=today)
+    # Pick a troubled account for the Health and Risks tabs: the lowest score in the book.
+    from csmdesk.services import health
+
+    scores = health.cached_scores(db)
+    troubled = min(
+        (i for i, s in scores.items() if s.value is not None), key=lambda i: scores[i].value or 0
+    )
+
+    def shot(window: MainWindow, name: str) -> None:
+        for _ in range(3):
+            app.processEvents()
+        path = args.out / f"{name}.png"
+        window.grab().save(str(path))
+        print(path)
+
     for theme in ("light", "dark"):
         apply_theme(app, theme)
         window = MainWindow(db, today=today, demo=True)
         window.resize(1360, 820)
         window.show()
         window.book.select_id(1)
-        app.processEvents()
-        path = args.out / f"main-window-{theme}.png"
-        window.grab().save(str(path))
-        print(path)
+        shot(window, f"main-window-{theme}")
+        if args.all:
+            window.book.select_id(troubled)
+            window.detail.tabs.setCurrentWidget(window.detail.health_tab)
+            shot(window, f"health-tab-{theme}")
+            window.detail.tabs.setCurrentWidget(window.detail.risks_tab)
+            shot(window, f"risks-tab-{theme}")
+            window.pages.setCurrentWidget(window.book_health)
+            shot(window, f"book-health-{theme}")
         window.close()
     db.close()
     sys.exit(0)

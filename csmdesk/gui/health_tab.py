@@ -10,6 +10,7 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -27,6 +28,8 @@ from csmdesk.services.health import AccountHealth
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
+
+TWO_COLUMNS_FROM = 600  # px of tab width; narrower panes stack the charts
 
 
 def _band_chip(band: str | None) -> str:
@@ -86,12 +89,15 @@ class HealthTab(QWidget):
         self.account_id: int | None = None
         self.data: AccountHealth | None = None
         self.charts: list[QWidget] = []
+        self._arranged_columns = 0
         self._data_stale = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Text wraps to the pane's width instead of running off to the right.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
         body = QWidget()
         scroll.setWidget(body)
@@ -161,6 +167,22 @@ class HealthTab(QWidget):
 
         if not self.charts:
             self.charts = build_charts(self)
-            for i, chart in enumerate(self.charts):
-                self.chart_grid.addWidget(chart, i // 2, i % 2)
+            self._arrange()
         plot_account(self.charts, self.data, self.today)
+
+    def _columns(self) -> int:
+        return 2 if self.width() >= TWO_COLUMNS_FROM else 1
+
+    def _arrange(self) -> None:
+        """Charts two abreast in a wide pane, one under another in a narrow one."""
+        columns = self._columns()
+        for chart in self.charts:
+            self.chart_grid.removeWidget(chart)
+        for i, chart in enumerate(self.charts):
+            self.chart_grid.addWidget(chart, i // columns, i % columns)
+        self._arranged_columns = columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.charts and self._columns() != self._arranged_columns:
+            self._arrange()

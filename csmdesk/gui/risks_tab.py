@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -302,6 +303,15 @@ class RisksTab(QWidget):
         self.risk_list.setRootIsDecorated(False)
         self.risk_list.setUniformRowHeights(True)
         self.risk_list.setHeaderLabels(["Severity", "Risk", "Status", "Opened", "Escalated to"])
+        header = self.risk_list.header()
+        header.setStretchLastSection(False)
+        for column in range(4):
+            mode = QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if column == 1 else mode
+            )
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 130)
         self.risk_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.risk_list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.risk_list.itemDoubleClicked.connect(lambda *_: self.mitigate())
@@ -339,6 +349,9 @@ class RisksTab(QWidget):
         self.suggestion_list.setAccessibleName("Expansion suggestions")
         self.suggestion_list.setRootIsDecorated(False)
         self.suggestion_list.setHeaderLabels(["Strength", "Suggestion", "Why"])
+        self.suggestion_list.header().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.suggestion_list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.suggestion_list.itemDoubleClicked.connect(lambda *_: self.accept_suggestion())
         growth_layout.addWidget(self.suggestion_list, 1)
@@ -433,9 +446,6 @@ class RisksTab(QWidget):
             self.risk_list.addTopLevelItem(item)
             if risk.id == keep_id:
                 self.risk_list.setCurrentItem(item)
-        for column in (0, 2, 3):
-            self.risk_list.resizeColumnToContents(column)
-        self.risk_list.setColumnWidth(1, max(220, self.risk_list.columnWidth(1)))
         if self.risk_list.currentItem() is None and self.risk_list.topLevelItemCount():
             self.risk_list.setCurrentItem(self.risk_list.topLevelItem(0))
         self._show_selected()
@@ -456,7 +466,6 @@ class RisksTab(QWidget):
             placeholder = QTreeWidgetItem(["", "No expansion signals today.", ""])
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.suggestion_list.addTopLevelItem(placeholder)
-        self.suggestion_list.resizeColumnToContents(0)
         self.suggestion_list.setColumnWidth(1, max(200, self.suggestion_list.columnWidth(1)))
         assert self.account_id is not None
         opportunities = signal_service.list_opportunities(self.db, self.account_id)

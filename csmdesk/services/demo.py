@@ -10,8 +10,8 @@ import json
 import math
 import random
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -292,7 +292,9 @@ class _Builder:
             }[trend]
             if churned and w < 4:
                 level = 0.05
-            level = min(1.0, max(0.02, level + rng.uniform(-0.04, 0.04)))
+            # Even a failing account keeps a few loyal users until it churns.
+            floor = 0.12 if trend == "declining" and not churned else 0.02
+            level = min(1.0, max(floor, level + rng.uniform(-0.04, 0.04)))
             active = round(seats * level)
             tickets = max(0, round(rng.gauss(2 + (1 - level) * 10, 1.5)))
             logins = active * rng.randint(8, 20)
