@@ -334,7 +334,22 @@ def test_health_is_loaded_only_when_its_tab_is_shown(qtbot, window: MainWindow) 
     window.detail.tabs.setCurrentIndex(0)
     window.book.select_id(2)
     window.book.select_id(3)
-    assert tab.data is None or tab.account_id == 3 and tab._data_stale
+    assert tab.data is None or (tab.account_id == 3 and tab._data_stale)
     window.detail.tabs.setCurrentIndex(1)
     assert tab.data is not None and not tab._data_stale
     assert tab.data.score is not None and str(tab.data.score.value) in tab.headline.text()
+
+
+def test_book_health_page_and_band_drill_down(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    assert window.book_health.data is None  # nothing loaded (no Matplotlib) until it is shown
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.book_health
+    data = window.book_health.data
+    assert data is not None and data.total_accounts == window.model.active_count() - 2  # churned
+    band = max(("healthy", "watch"), key=lambda b: data.counts[b])
+    window.book_health.band_chosen.emit(band)
+    assert window.pages.currentWidget() is window.splitter
+    assert window.book.health_combo.currentData() == band
+    assert window.book.proxy.rowCount() == data.counts[band]
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.book.table.hasFocus()
