@@ -181,6 +181,9 @@ class Account(SQLModel, table=True):
     tags: str = Field(default="", max_length=500)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     payment_issue: bool = Field(default=False)
+    # The CSM's own rhythm for this account; None: the defaults by segment and lifecycle.
+    cadence_days: int | None = None
+    review_kind: str | None = Field(default=None, max_length=3)  # "qbr" or "ebr"
     created_at: datetime = _created()
     updated_at: datetime = _updated()
 
@@ -389,6 +392,45 @@ class RiskEvent(SQLModel, table=True):
     status: str = Field(max_length=12)
     severity: str = Field(max_length=10)
     note: str = Field(default="")
+
+
+class RenewalStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMMITTED = "committed"
+    AT_RISK = "at_risk"
+    RENEWED = "renewed"
+    CHURNED = "churned"
+
+
+class Renewal(SQLModel, table=True):
+    """One renewal of an account: its preparation checklist, status and outcome."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "renewal_date", name="uq_renewal_account_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = _uid()
+    account_id: int = _account_fk()
+    renewal_date: date
+    status: str = Field(default=RenewalStatus.NOT_STARTED.value, max_length=12)
+    checklist: str = Field(default="{}")  # JSON: item key -> ISO date it was done
+    outcome: str | None = Field(default=None, max_length=12)  # flat/expansion/contraction/churn
+    arr_event_id: int | None = Field(default=None, foreign_key="arrevent.id", ondelete="SET NULL")
+    comment: str = Field(default="")
+    closed_on: date | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class TodayState(SQLModel, table=True):
+    """What the CSM did with a Today item: snoozed until a date, or marked done."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    snoozed_until: date | None = None
+    done_on: date | None = None
+    updated_at: datetime = _updated()
 
 
 class DismissedSignal(SQLModel, table=True):
