@@ -101,7 +101,7 @@ def gather_facts(
             select(
                 col(Account.id), col(Account.licensed_seats), col(Account.segment),
                 col(Account.lifecycle), col(Account.contract_start), col(Account.renewal_date),
-                col(Account.payment_issue),
+                col(Account.payment_issue), col(Account.cadence_days),
             ).where(
                 col(Account.archived_at).is_(None),
                 col(Account.lifecycle) != Lifecycle.CHURNED.value,  # no longer a customer
@@ -153,7 +153,7 @@ def gather_facts(
         for account_id, band, reason, set_on, expires_on in override_rows:
             overrides[account_id] = Override(Band(band), reason, set_on, expires_on)
     facts: dict[int, AccountFacts] = {}
-    for account_id, seats, segment, lifecycle, start, renewal, payment in accounts:
+    for account_id, seats, segment, lifecycle, start, renewal, payment, cadence in accounts:
         facts[account_id] = AccountFacts(
             seats=seats,
             segment=segment,
@@ -161,6 +161,7 @@ def gather_facts(
             contract_start=start,
             renewal_date=renewal,
             payment_issue=payment,
+            cadence_days=cadence,
             readings=tuple(readings.get(account_id, ())),
             touchpoints=tuple(touchpoints.get(account_id, ())),
             people=tuple(people.get(account_id, ())),

@@ -110,3 +110,14 @@ def test_gather_facts_for_a_long_list_of_accounts(db, acme: int) -> None:  # typ
     assert set(facts) == {acme} and len(facts[acme].readings) == 13
     assert len(health.gather_facts(db, TODAY, [other.id])[other.id].readings) == 1
     assert health.gather_facts(db, TODAY, []) == {}
+
+
+def test_the_accounts_own_cadence_counts(db, acme: int) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from csmdesk.models import Account
+
+    assert health.gather_facts(db, TODAY)[acme].cadence_days is None
+    with db.session() as s:
+        s.execute(update(Account).where(Account.id == acme).values(cadence_days=14))
+    assert health.gather_facts(db, TODAY)[acme].cadence_days == 14
