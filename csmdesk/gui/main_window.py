@@ -175,8 +175,20 @@ class MainWindow(QMainWindow):
             "Shift+Del",
             "Delete archived accounts for good",
         )
+        self.touchpoint_action = self._action(
+            "Log a &touchpoint…",
+            self.log_touchpoint,
+            "Ctrl+L",
+            "Record a call, meeting, email or review with the selected account",
+        )
         edit_menu.addActions(
-            [self.edit_action, self.archive_action, self.restore_action, self.delete_action]
+            [
+                self.edit_action,
+                self.touchpoint_action,
+                self.archive_action,
+                self.restore_action,
+                self.delete_action,
+            ]
         )
         edit_menu.addSeparator()
         edit_menu.addAction(
@@ -228,6 +240,7 @@ class MainWindow(QMainWindow):
         has = self.book.current_id() is not None
         archive_view = self.book.archived_button.isChecked()
         self.edit_action.setEnabled(has)
+        self.touchpoint_action.setEnabled(has)
         self.archive_action.setEnabled(has and not archive_view)
         self.restore_action.setEnabled(has and archive_view)
         self.delete_action.setEnabled(has and archive_view)
@@ -292,6 +305,32 @@ class MainWindow(QMainWindow):
         self._refresh_row(account.id)
         self.book.reveal(account.id, archived=False)
         self.statusBar().showMessage(f"Created {account.name}", 4000)
+
+    def log_touchpoint(self, account_id: int | None = None, kind: str = "call") -> bool:
+        """Ctrl+L from anywhere: log a touchpoint with the selected (or given) account."""
+        from csmdesk.gui.touchpoint_dialog import TouchpointDialog
+        from csmdesk.services import records
+
+        account_id = account_id or self.book.current_id()
+        if account_id is None:
+            return False
+        account = account_service.get_account(self.db, account_id)
+        dialog = TouchpointDialog(self, account.name, today=self.today, kind=kind)
+        if not dialog.exec():
+            return False
+        kind, when, summary, minutes = dialog.values()
+        try:
+            records.log_touchpoint(
+                self.db, account_id, kind, when, summary=summary, duration_minutes=minutes
+            )
+        except ValidationError as exc:
+            messages.error(self, "Touchpoint not logged", str(exc))
+            return False
+        self._refresh_row(account_id)  # recency counts in health; a lapsed cadence risk resolves
+        if account_id == self.book.current_id():
+            self._show_account(account_id)
+        self.statusBar().showMessage(f"Logged a {kind.replace('_', '-')} with {account.name}", 4000)
+        return True
 
     def import_file(self) -> None:
         from csmdesk.gui.import_wizard import ImportWizard

@@ -353,3 +353,44 @@ def test_book_health_page_and_band_drill_down(qtbot, window: MainWindow) -> None
     assert window.book.proxy.rowCount() == data.counts[band]
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.book.table.hasFocus()
+
+
+def test_log_a_touchpoint_from_anywhere(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services import records
+
+    window.book.select_id(3)
+    before = records.last_touchpoint(window.db, 3)
+
+    def fill(dialog: QDialog) -> None:
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("qbr"))  # type: ignore[attr-defined]
+        qtbot.keyClicks(dialog.summary_edit, "Q4 business review with the sponsor")  # type: ignore[attr-defined]
+        dialog.duration_spin.setValue(60)  # type: ignore[attr-defined]
+        dialog.save_button.click()  # type: ignore[attr-defined]
+
+    problems = when_dialog_opens(fill)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert problems == []
+    last = records.last_touchpoint(window.db, 3)
+    assert last is not None and (before is None or last.id != before.id)
+    assert (last.kind, last.summary, last.duration_minutes) == (
+        "qbr", "Q4 business review with the sponsor", 60
+    )  # fmt: skip
+    assert last.occurred_at.astimezone().date() == TODAY
+
+
+def test_a_touchpoint_cannot_be_in_the_future(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from PySide6.QtCore import QDate, QDateTime, QTime
+
+    from csmdesk.gui.touchpoint_dialog import TouchpointDialog
+
+    dialog = TouchpointDialog(None, "Acme", today=TODAY)
+    qtbot.addWidget(dialog)
+    assert dialog.save_button.isEnabled()
+    tomorrow = TODAY + timedelta(days=1)
+    dialog.when_edit.setDateTime(
+        QDateTime(QDate(tomorrow.year, tomorrow.month, tomorrow.day), QTime(9, 0))
+    )
+    assert not dialog.save_button.isEnabled()
+    assert "future" in dialog.error_label.text()
