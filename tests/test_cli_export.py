@@ -47,7 +47,7 @@ def test_export_csv_and_markdown_folders(demo_db: Database, tmp_path: Path) -> N
         "export", "--db", str(demo_db.path), "--format", "csv", "--out", str(tmp_path / "c")
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "c" / "accounts.csv").exists() and "5 files" in done.stdout
+    assert (tmp_path / "c" / "accounts.csv").exists() and "7 files" in done.stdout
     done = _run(
         "export", "--db", str(demo_db.path), "--format", "markdown", "--out", str(tmp_path / "m")
     )

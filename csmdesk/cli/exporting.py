@@ -15,7 +15,7 @@ _DESCRIPTION = """\
 Export the book.
   json      everything, in one file that `csmdesk import` reads back in
   csv       a folder of accounts.csv, contacts.csv, notes.csv, action_items.csv,
-            health_readings.csv (UTF-8, opens in Excel)
+            health_readings.csv, renewals.csv, risk_events.csv (UTF-8, opens in Excel)
   xlsx      one Excel workbook with a sheet per table
   markdown  a folder with one Markdown file per note, readable without the app
 Text a spreadsheet would run as a formula (=, +, -, @) is written with a leading '.

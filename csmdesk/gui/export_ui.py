@@ -47,11 +47,12 @@ FORMAT_LABELS = {
 }
 _HINTS = {
     ExportFormat.JSON: "Accounts, contacts, milestones, touchpoints, notes, action items, "
-    "health readings, risks, opportunities, ARR history and CRM links.",
-    ExportFormat.CSV: "accounts, contacts, notes, action items and health readings; "
-    "UTF-8, opens in Excel, Numbers and LibreOffice.",
-    ExportFormat.XLSX: "One sheet each for accounts, contacts, notes, action items and "
-    "health readings.",
+    "health readings, risks with their history, muted signals, opportunities, renewals, "
+    "ARR history and CRM links.",
+    ExportFormat.CSV: "accounts, contacts, notes, action items, health readings, renewals and "
+    "risk history; UTF-8, opens in Excel, Numbers and LibreOffice.",
+    ExportFormat.XLSX: "One sheet each for accounts, contacts, notes, action items, "
+    "health readings, renewals and risk history.",
     ExportFormat.MARKDOWN: "One file per note, a folder per account, and an index; "
     "readable in any text editor.",
 }

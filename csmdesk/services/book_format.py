@@ -3,11 +3,14 @@
 One JSON object, ``{"format": "csmdesk-book", "version": 1, ..., "accounts": [...], ...}``.
 Every record carries its ``uid``; references name other records by uid
 (``account_uid``, ``note_uid``, ...), never by database id, so a file can be read into
-any book. Money is integer minor units next to its currency, dates are ``YYYY-MM-DD``
-and timestamps ISO 8601 in UTC with a ``Z``.
+any book. A few sections hold records without a uid of their own (CRM links, the history
+of each risk, muted signals); they are known by what they belong to. Money is integer
+minor units next to its currency, dates are ``YYYY-MM-DD`` and timestamps ISO 8601 in
+UTC with a ``Z``.
 
 The version goes up only when an older CSM Desk could misread a newer file; a reader
-refuses versions above its own.
+refuses versions above its own. New sections are additive: a file without them (from an
+older CSM Desk) still reads, and a reader ignores sections it does not know.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from csmdesk.models import (
     ArrEventKind,
     Contact,
     ContactRole,
+    DismissedSignal,
     ExternalRef,
     HealthOverride,
     HealthReading,
@@ -35,7 +39,10 @@ from csmdesk.models import (
     NoteKind,
     Opportunity,
     OpportunityStage,
+    Renewal,
+    RenewalStatus,
     Risk,
+    RiskEvent,
     RiskSeverity,
     RiskStatus,
     Segment,
@@ -70,6 +77,7 @@ class Kind(StrEnum):
     ROLES = "roles"  # list of ContactRole values, stored comma-separated
     ATTENDEES = "attendees"  # list of contact uids, stored in touchpointattendee
     ENTITY_REF = "entity_ref"  # uid of the record named by the ref's ``entity``
+    OBJECT = "object"  # a JSON object, stored as JSON text
 
 
 REFERENCE_KINDS = frozenset({Kind.REF, Kind.REF_OR_NULL, Kind.ATTENDEES, Kind.ENTITY_REF})
@@ -315,6 +323,23 @@ SECTIONS: tuple[Section, ...] = (
         ),
         "health override",
     ),
+    Section(
+        "renewals",
+        _table(Renewal),
+        (
+            _UID,
+            _ACCOUNT,
+            Field("renewal_date", Kind.DATE, required=True),
+            _enum("status", RenewalStatus, RenewalStatus.NOT_STARTED.value),
+            Field("checklist", Kind.OBJECT, default="{}"),
+            Field("outcome", Kind.TEXT_OR_NULL),
+            Field("arr_event_uid", Kind.REF_OR_NULL, "arr_event_id", target="arr_events"),
+            Field("comment", Kind.TEXT, default=""),
+            Field("closed_on", Kind.DATE_OR_NULL),
+            *_STAMPS,
+        ),
+        "renewal",
+    ),
 )
 
 # ExternalRef.entity names, and the section each one points into.
@@ -330,6 +355,7 @@ ENTITY_SECTIONS: dict[str, str] = {
     "opportunity": "opportunities",
     "arr_event": "arr_events",
     "health_override": "health_overrides",
+    "renewal": "renewals",
 }
 
 EXTERNAL_REFS = Section(
@@ -347,5 +373,36 @@ EXTERNAL_REFS = Section(
     keyed_by_uid=False,
 )
 
-ALL_SECTIONS: tuple[Section, ...] = (*SECTIONS, EXTERNAL_REFS)
+# The history of each risk: on import, a risk's events in the file replace those in the book.
+RISK_EVENTS = Section(
+    "risk_events",
+    _table(RiskEvent),
+    (
+        Field("risk_uid", Kind.REF, "risk_id", required=True, target="risks"),
+        Field("at", Kind.DATETIME, required=True),
+        _enum("status", RiskStatus),
+        _enum("severity", RiskSeverity),
+        Field("note", Kind.TEXT, default=""),
+    ),
+    "step in a risk's history",
+    keyed_by_uid=False,
+)
+
+# Signals the CSM muted, one per account and kind: on import, the file's wins.
+DISMISSED_SIGNALS = Section(
+    "dismissed_signals",
+    _table(DismissedSignal),
+    (
+        _ACCOUNT,
+        Field("kind", Kind.TEXT, required=True),
+        Field("dismissed_on", Kind.DATE, required=True),
+        Field("until", Kind.DATE, required=True),
+        Field("severity", Kind.TEXT, default=""),
+    ),
+    "dismissed signal",
+    keyed_by_uid=False,
+)
+
+# Parents before children: the order records are written in, and their order in the file.
+ALL_SECTIONS: tuple[Section, ...] = (*SECTIONS, EXTERNAL_REFS, RISK_EVENTS, DISMISSED_SIGNALS)
 SECTION_BY_NAME: dict[str, Section] = {s.name: s for s in ALL_SECTIONS}

@@ -3,8 +3,10 @@
 The whole file is checked before anything is written: its format and version, every
 field of every record, and every reference (to a record in the file or already in
 the book). Then everything is written in one transaction: records whose ``uid`` is
-already in the book are updated, the others created. Any problem means nothing is
-written at all.
+already in the book are updated, the others created; a risk's history in the file
+replaces the one in the book, and a muted signal replaces the book's for the same
+account and kind, so importing a file again never duplicates anything. Any problem
+means nothing is written at all.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from sqlalchemy import func, select
 
 from csmdesk.services.book_format import (
     ALL_SECTIONS,
+    DISMISSED_SIGNALS,
     EXTERNAL_REFS,
     FORMAT,
+    RISK_EVENTS,
     SECTION_BY_NAME,
     VERSION,
     Field,
@@ -243,6 +247,19 @@ def _enum(f: Field, value: object) -> object:
     return value
 
 
+def _object(f: Field, value: object) -> object:
+    """JSON text of an object. Text is kept as it is: an export writes a stored value
+    that is not a JSON object as text, so that it reads back unchanged."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        raise _Bad("must be an object such as {}")
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        raise _Bad("holds a number JSON cannot store (NaN or Infinity)") from None
+
+
 _CONVERTERS: dict[Kind, Callable[[Field, object], object]] = {
     Kind.UID: lambda f, v: _uid(v),
     Kind.REF: lambda f, v: _uid(v),
@@ -262,6 +279,7 @@ _CONVERTERS: dict[Kind, Callable[[Field, object], object]] = {
     Kind.ENUM: _enum,
     Kind.ROLES: _roles,
     Kind.ATTENDEES: lambda f, v: _uids(v),
+    Kind.OBJECT: _object,
 }
 
 
@@ -324,7 +342,9 @@ def parse_section(
 
 _DUPLICATE = {
     "health_readings": "appears twice in the file (one reading per account and day)",
+    "renewals": "appears twice in the file (one renewal per account and renewal date)",
     "external_refs": "links a record or a CRM id twice",
+    "dismissed_signals": "mutes the same signal of an account twice",
 }
 
 
@@ -333,8 +353,14 @@ def _identities(section: Section, row: dict[str, Any]) -> list[object]:
     if section is EXTERNAL_REFS:
         p, e = row["provider"], row["entity"]
         return [("local", p, e, row["entity_id"]), ("remote", p, e, row["external_id"])]
+    if section is DISMISSED_SIGNALS:
+        return [(row["account_id"], row["kind"])]
+    if section is RISK_EVENTS:  # two identical steps may well happen
+        return []
     if section.name == "health_readings":
         return [row["uid"], ("day", row["account_id"], row["on"])]
+    if section.name == "renewals":
+        return [row["uid"], ("date", row["account_id"], row["renewal_date"])]
     return [row["uid"]]
 
 
@@ -380,6 +406,41 @@ def check_references(
                     )
 
 
+def check_renewal_dates(
+    conn: sa.Connection,
+    parsed: dict[str, list[dict[str, Any]]],
+    in_file: dict[str, set[str]],
+    problems: _Problems,
+) -> None:
+    """An account renews once on a given date: a renewal of the file may not take the date
+    of another renewal already in the book (unless the file moves that one too)."""
+    rows = parsed.get("renewals", [])
+    table = SECTION_BY_NAME["renewals"].table
+    accounts = existing_ids(
+        conn, SECTION_BY_NAME["accounts"].table, (r["account_id"] for r in rows)
+    )
+    if not accounts:
+        return
+    moved = in_file.get("renewals", set())
+    taken: dict[tuple[int, date], str] = {}
+    ids = sorted(set(accounts.values()))
+    for start in range(0, len(ids), 500):
+        query = select(table.c.account_id, table.c.renewal_date, table.c.uid).where(
+            table.c.account_id.in_(ids[start : start + 500])
+        )
+        taken.update({(a, on): uid for a, on, uid in conn.execute(query) if uid not in moved})
+    for row in rows:
+        account = accounts.get(row["account_id"])
+        other = taken.get((account, row["renewal_date"])) if account is not None else None
+        if other is not None:
+            problems.add(
+                "renewals",
+                row["_where"],
+                f"renewal_date {row['renewal_date'].isoformat()}: the book already holds "
+                f"renewal {other} of this account on that date",
+            )
+
+
 # --- the import ------------------------------------------------------------------------------
 
 
@@ -410,6 +471,7 @@ def import_book_json(db: Database, path: Path | str, *, dry_run: bool = False) -
             committed = False
             try:
                 check_references(conn, parsed, declared, problems)
+                check_renewal_dates(conn, parsed, declared, problems)
                 if report.ok:
                     _write(conn, parsed, meta, report)
                     if not dry_run:

@@ -1,15 +1,19 @@
 """Writing checked book-file rows into the database: parents first, matched by uid.
 
 Used by :mod:`csmdesk.services.book_json` inside its one transaction. Values were
-checked before; here uids become ids and rows are inserted or updated in bulk.
+checked before; here uids become ids and rows are inserted or updated in bulk. Records
+without a uid are matched by what they belong to: a CRM link by its record or CRM id, a
+risk's history by its risk (the file's history replaces the book's), a muted signal by
+its account and kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -18,12 +22,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from csmdesk.models import Meta, TouchpointAttendee
 from csmdesk.services.book_format import (
     ALL_SECTIONS,
+    DISMISSED_SIGNALS,
     ENTITY_SECTIONS,
     EXTERNAL_REFS,
+    RISK_EVENTS,
     SECTION_BY_NAME,
     Kind,
     Section,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,7 +42,7 @@ class Counts:
     updated: dict[str, int] = field(default_factory=dict)
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -150,10 +158,10 @@ def _write_section(
             updates.append({"id": known[values["uid"]], **values})
         else:
             inserts.append(values)
+    if updates:  # first, so a record that moves (to another day, say) frees its place
+        _update_many(conn, table, updates)
     if inserts:
         conn.execute(sa.insert(table), inserts)
-    if updates:
-        _update_many(conn, table, updates)
     mine = ids.setdefault(section.name, {})
     mine.update(known)
     mine.update(existing_ids(conn, table, (v["uid"] for v in inserts)))
@@ -206,6 +214,54 @@ def _write_links(conn: sa.Connection, rows: list[dict[str, Any]], ids: Ids, coun
     counts.updated[EXTERNAL_REFS.name] = updated
 
 
+def _write_history(
+    conn: sa.Connection, rows: list[dict[str, Any]], ids: Ids, counts: Counts
+) -> None:
+    """Risk events: for every risk the file has events of, the file's history replaces the
+    book's, so importing a file twice does not repeat any step. Counted as new: the events
+    the book did not hold before."""
+    table = RISK_EVENTS.table
+    _load_refs(conn, RISK_EVENTS, rows, ids)
+    values = _values(RISK_EVENTS, rows, ids)
+    columns = [table.c[c] for c in ("risk_id", "at", "status", "severity", "note")]
+    before: Counter[tuple[Any, ...]] = Counter()
+    for chunk in _chunks(sorted({v["risk_id"] for v in values})):
+        before.update(tuple(r) for r in conn.execute(select(*columns).where(columns[0].in_(chunk))))
+        conn.execute(sa.delete(table).where(table.c.risk_id.in_(chunk)))
+    conn.execute(sa.insert(table), values)
+    after = Counter(tuple(v[c.name] for c in columns) for v in values)
+    counts.created[RISK_EVENTS.name] = (after - before).total()
+    counts.updated[RISK_EVENTS.name] = 0
+
+
+def _write_mutes(conn: sa.Connection, rows: list[dict[str, Any]], ids: Ids, counts: Counts) -> None:
+    """Dismissed signals: one per account and kind; the file's replaces the book's."""
+    table = DISMISSED_SIGNALS.table
+    _load_refs(conn, DISMISSED_SIGNALS, rows, ids)
+    values = _values(DISMISSED_SIGNALS, rows, ids)
+    muted: set[tuple[int, str]] = set()
+    for chunk in _chunks(sorted({v["account_id"] for v in values})):
+        query = select(table.c.account_id, table.c.kind).where(table.c.account_id.in_(chunk))
+        muted.update((a, k) for a, k in conn.execute(query))
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.account_id, table.c.kind],
+        set_={c: statement.excluded[c] for c in ("dismissed_on", "until", "severity")},
+    )
+    conn.execute(statement, values)
+    updated = sum((v["account_id"], v["kind"]) in muted for v in values)
+    counts.created[DISMISSED_SIGNALS.name] = len(values) - updated
+    counts.updated[DISMISSED_SIGNALS.name] = updated
+
+
+Writer = Callable[[sa.Connection, list[dict[str, Any]], Ids, Counts], None]
+_WRITERS: dict[str, Writer] = {
+    EXTERNAL_REFS.name: _write_links,
+    RISK_EVENTS.name: _write_history,
+    DISMISSED_SIGNALS.name: _write_mutes,
+}
+
+
 def write_book(
     conn: sa.Connection, parsed: dict[str, list[dict[str, Any]]], counts: Counts
 ) -> None:
@@ -213,9 +269,12 @@ def write_book(
     ids: Ids = {}
     for section in ALL_SECTIONS:
         rows = parsed.get(section.name, [])
-        if section is EXTERNAL_REFS:
-            _write_links(conn, rows, ids, counts)
-        elif rows:
+        if not rows:
+            continue
+        writer = _WRITERS.get(section.name)
+        if writer is not None:
+            writer(conn, rows, ids, counts)
+        else:
             _write_section(conn, section, rows, ids, counts)
 
 

@@ -249,6 +249,17 @@ def _roles(column: Any) -> Any:
     return func.json(sa.case((func.coalesce(column, "") == "", "[]"), else_=listed))
 
 
+def _object(column: Any) -> Any:
+    """Stored JSON text as an object in the file; anything else (never written by CSM Desk,
+    but a file must not lose it) as a string."""
+    text = sa.case(
+        (func.json_valid(column) == 0, func.json_quote(column)),  # checked first: no errors
+        (func.json_type(column) == "object", column),
+        else_=func.json_quote(column),
+    )
+    return func.json(text)
+
+
 def _attendees(table: sa.Table) -> Any:
     contact = SECTION_BY_NAME["contacts"].table
     attendee: sa.Table = TouchpointAttendee.__table__  # type: ignore[attr-defined]
@@ -309,6 +320,8 @@ def _json_value(f: Field, table: sa.Table) -> Any:
         return func.json(sa.case((type_coerce(column, sa.Integer) != 0, "true"), else_="false"))
     if f.kind is Kind.ROLES:
         return _roles(column)
+    if f.kind is Kind.OBJECT:
+        return _object(column)
     return column
 
 
@@ -318,7 +331,8 @@ def write_json(conn: sa.Connection, fh: IO[str], ticker: _Ticker | None = None) 
     queries = {s.name: _json_query(s)[0] for s in ALL_SECTIONS}
     counts = {}
     for section in ALL_SECTIONS:  # counting the plain table is cheaper than the query
-        source = queries[section.name].subquery() if not section.keyed_by_uid else section.table
+        filtered = any(f.kind is Kind.ENTITY_REF for f in section.fields)
+        source = queries[section.name].subquery() if filtered else section.table
         counts[section.name] = int(
             conn.execute(select(func.count()).select_from(source)).scalar_one()
         )

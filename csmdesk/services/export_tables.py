@@ -26,10 +26,14 @@ from csmdesk.domain.money import minor_factor
 from csmdesk.models import (
     Account,
     ActionItem,
+    ArrEvent,
     Contact,
     ExternalRef,
     HealthReading,
     Note,
+    Renewal,
+    Risk,
+    RiskEvent,
     Touchpoint,
 )
 
@@ -47,6 +51,7 @@ def _t(model: type) -> sa.Table:
 A, C, N, AI, H, TP, XR = (
     _t(m) for m in (Account, Contact, Note, ActionItem, HealthReading, Touchpoint, ExternalRef)
 )
+RN, AE, RK, RE = (_t(m) for m in (Renewal, ArrEvent, Risk, RiskEvent))
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,30 @@ def _sheets() -> tuple[Sheet, ...]:
         ("csat", "float", H.c.csat),
         *_stamps(H),
     ]
+    renewals: list[Column] = [
+        ("id", "text", RN.c.uid),
+        ("account_id", "text", A.c.uid),
+        ("account_name", "text", A.c.name),
+        ("renewal_date", "date", RN.c.renewal_date),
+        ("status", "text", RN.c.status),
+        ("outcome", "text", RN.c.outcome),
+        ("closed_on", "date", RN.c.closed_on),
+        ("checklist", "text", RN.c.checklist),
+        ("comment", "text", RN.c.comment),
+        ("arr_event_id", "text", AE.c.uid),
+        *_stamps(RN),
+    ]
+    risk_events: list[Column] = [  # a risk's history, each step with the risk it belongs to
+        ("risk_id", "text", RK.c.uid),
+        ("account_id", "text", A.c.uid),
+        ("account_name", "text", A.c.name),
+        ("risk_kind", "text", RK.c.kind),
+        ("risk_title", "text", RK.c.title),
+        ("at", "datetime", RE.c.at),
+        ("status", "text", RE.c.status),
+        ("severity", "text", RE.c.severity),
+        ("note", "text", RE.c.note),
+    ]
     return (
         _sheet("accounts", accounts, A.outerjoin(hs, hs_on).outerjoin(sf, sf_on), A),
         _sheet("contacts", contacts, C.join(A, C.c.account_id == A.c.id), C),
@@ -175,6 +204,18 @@ def _sheets() -> tuple[Sheet, ...]:
             AI,
         ),
         _sheet("health_readings", readings, H.join(A, H.c.account_id == A.c.id), H),
+        _sheet(
+            "renewals",
+            renewals,
+            RN.join(A, RN.c.account_id == A.c.id).outerjoin(AE, RN.c.arr_event_id == AE.c.id),
+            RN,
+        ),
+        _sheet(
+            "risk_events",
+            risk_events,
+            RE.join(RK, RE.c.risk_id == RK.c.id).join(A, RK.c.account_id == A.c.id),
+            RE,
+        ),
     )
 
 
@@ -234,6 +275,7 @@ def write_csv(conn: sa.Connection, folder: Path, start: Start, tick: Tick) -> di
 
 _WIDTHS = {"text": 22, "money": 14, "date": 12, "datetime": 20, "int": 10, "float": 10, "bool": 9}
 _WIDE = {"name": 28, "account_name": 28, "title": 32, "body": 60, "text": 48, "id": 34}
+_WIDE |= {"risk_title": 32, "note": 60, "comment": 40, "checklist": 40}
 
 
 def _xlsx_value(kind: str) -> Callable[[Any], Any] | None:

@@ -16,7 +16,16 @@ from sqlalchemy import func, select
 
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
 from csmdesk.domain.cells import escape_cell, unescape_cell
-from csmdesk.models import Account, Contact, HealthReading, Note, Touchpoint, TouchpointAttendee
+from csmdesk.models import (
+    Account,
+    Contact,
+    HealthReading,
+    Note,
+    Renewal,
+    RiskEvent,
+    Touchpoint,
+    TouchpointAttendee,
+)
 from csmdesk.services import accounts, contacts, records
 from csmdesk.services.export import (
     ExportCancelledError,
@@ -35,6 +44,14 @@ ACCOUNT_COLUMNS = [
 CONTACT_COLUMNS = [
     "id", "account_id", "account_name", "account_domain", "name", "email", "title", "phone",
     "roles", "primary", "left_on", "created_at", "updated_at",
+]  # fmt: skip
+RENEWAL_COLUMNS = [
+    "id", "account_id", "account_name", "renewal_date", "status", "outcome", "closed_on",
+    "checklist", "comment", "arr_event_id", "created_at", "updated_at",
+]  # fmt: skip
+RISK_EVENT_COLUMNS = [
+    "risk_id", "account_id", "account_name", "risk_kind", "risk_title", "at", "status",
+    "severity", "note",
 ]  # fmt: skip
 NOTE_BODY = '=HYPERLINK("http://evil.example")\n\n"quoted", comma\r\nwindows line\n\tindented\n'
 
@@ -92,8 +109,20 @@ def add_tricky_records(db: Database) -> dict[str, Any]:
     records.record_health(
         db, acme.id, date(2026, 11, 1), csat=0.1 + 0.2, feature_adoption_pct=100 / 3, nps=9
     )
-    records.open_risk(db, acme.id, "usage_decline", "=risk", opened_on=date(2026, 11, 3))
+    risk = records.open_risk(db, acme.id, "usage_decline", "=risk", opened_on=date(2026, 11, 3))
+    assert risk.id is not None
     records.add_opportunity(db, acme.id, "Upsell", amount_minor=500_050, currency="EUR")
+    with db.session() as s:
+        s.add(
+            Renewal(
+                account_id=acme.id,
+                renewal_date=date(2027, 1, 15),
+                checklist='{"kickoff": "2026-11-01"}',
+                comment="=risky",
+            )
+        )
+        at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+        s.add(RiskEvent(risk_id=risk.id, at=at, status="open", severity="medium", note="-opened"))
     accounts.set_archived(db, [tokyo.id], True)
     return {"acme": acme, "tokyo": tokyo, "person": person, "note": note}
 
@@ -195,13 +224,16 @@ def test_json_keeps_links_floats_and_text_exactly(db: Database, tmp_path: Path) 
     }
     tokyo = next(a for a in data["accounts"] if a["uid"] == made["tokyo"].uid)
     assert tokyo["archived_at"].endswith("Z") and tokyo["arr_minor"] == 120_000
+    [renewal] = data["renewals"]
+    assert renewal["checklist"] == {"kickoff": "2026-11-01"} and renewal["comment"] == "=risky"
+    assert [e["risk_uid"] for e in data["risk_events"]] == [data["risks"][0]["uid"]]
     assert data["accounts"][0]["name"] == "=SUM(A1)"  # JSON is data, never escaped
 
 
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def test_csv_writes_five_files_with_self_describing_columns(
+def test_csv_writes_seven_files_with_self_describing_columns(
     demo_db: Database, tmp_path: Path
 ) -> None:
     out = tmp_path / "csv"
@@ -209,6 +241,7 @@ def test_csv_writes_five_files_with_self_describing_columns(
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "accounts.csv", "action_items.csv", "contacts.csv", "health_readings.csv", "notes.csv",
+        "renewals.csv", "risk_events.csv",
     ]  # fmt: skip
     assert (out / "accounts.csv").read_bytes().startswith(b"\xef\xbb\xbfid,name,domain,")
     rows = _read_csv(out / "accounts.csv")
@@ -224,6 +257,14 @@ def test_csv_writes_five_files_with_self_describing_columns(
     assert len(readings) == _count(demo_db, HealthReading)
     assert all(re.fullmatch(r"\d+\.\d\d", r["arr"]) for r in rows)
     assert {r["payment_issue"] for r in rows} == {"true", "false"}
+    history = _read_csv(out / "risk_events.csv")
+    assert list(history[0]) == RISK_EVENT_COLUMNS
+    assert len(history) == result.counts["risk_events"] == _count(demo_db, RiskEvent)
+    assert {h["status"] for h in history} >= {"open", "mitigating"}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", h["at"]) for h in history)
+    assert list(_read_csv(out / "renewals.csv")) == []
+    header = (out / "renewals.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == RENEWAL_COLUMNS
 
 
 def test_csv_escapes_formulas_but_not_numbers(db: Database, tmp_path: Path) -> None:
@@ -251,6 +292,13 @@ def test_csv_escapes_formulas_but_not_numbers(db: Database, tmp_path: Path) -> N
     assert (item["text"], item["owner"], item["due_date"]) == ("'+follow up", "'=me", "2026-12-01")
     reading = _read_csv(tmp_path / "out" / "health_readings.csv")[0]
     assert reading["csat"] == repr(0.1 + 0.2) and reading["logins"] == ""
+    [renewal] = _read_csv(tmp_path / "out" / "renewals.csv")
+    assert (renewal["account_id"], renewal["renewal_date"]) == (made["acme"].uid, "2027-01-15")
+    assert (renewal["status"], renewal["comment"]) == ("not_started", "'=risky")
+    assert json.loads(renewal["checklist"]) == {"kickoff": "2026-11-01"}
+    [step] = _read_csv(tmp_path / "out" / "risk_events.csv")
+    assert (step["account_name"], step["risk_title"]) == ("'=SUM(A1)", "'=risk")
+    assert (step["at"], step["note"]) == ("2026-11-03T09:00:00Z", "'-opened")
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -263,7 +311,10 @@ def test_xlsx_reads_back_with_openpyxl(db: Database, tmp_path: Path) -> None:
     out = tmp_path / "book.xlsx"
     export_book(db, "xlsx", out)
     book = load_workbook(out)
-    assert book.sheetnames == ["accounts", "contacts", "notes", "action_items", "health_readings"]
+    assert book.sheetnames == [
+        "accounts", "contacts", "notes", "action_items", "health_readings", "renewals",
+        "risk_events",
+    ]  # fmt: skip
     sheet = book["accounts"]
     header = [c.value for c in sheet[1]]
     assert header == ACCOUNT_COLUMNS
