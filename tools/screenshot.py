@@ -68,6 +68,12 @@ def main() -> None:
             shot(window, f"health-tab-{theme}")
             window.detail.tabs.setCurrentWidget(window.detail.risks_tab)
             shot(window, f"risks-tab-{theme}")
+            onboarding = next(
+                (r.id for r in window.model.rows() if r.lifecycle == "onboarding"), troubled
+            )
+            window.book.select_id(onboarding)
+            window.detail.tabs.setCurrentWidget(window.detail.onboarding_tab)
+            shot(window, f"onboarding-tab-{theme}")
             window.pages.setCurrentWidget(window.book_health)
             shot(window, f"book-health-{theme}")
         window.close()

@@ -28,6 +28,7 @@ from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
 from csmdesk.gui.health_tab import HealthTab
+from csmdesk.gui.onboarding_tab import OnboardingTab
 from csmdesk.gui.risks_tab import RisksTab
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
 from csmdesk.services import contacts as contact_service
@@ -52,6 +53,7 @@ class DetailPane(QWidget):
     edit_requested = Signal()
     contacts_changed = Signal(int)
     risks_changed = Signal(int)
+    milestones_changed = Signal(int)
 
     def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +106,9 @@ class DetailPane(QWidget):
         self.risks_tab = RisksTab(db, today)
         self.tabs.addTab(self.risks_tab, "&Risks")
         self.risks_tab.changed.connect(self.risks_changed)
+        self.onboarding_tab = OnboardingTab(db, today)
+        self.tabs.addTab(self.onboarding_tab, "O&nboarding")
+        self.onboarding_tab.changed.connect(self.milestones_changed)
         layout = QVBoxLayout(overview)
 
         facts = QFormLayout()
@@ -187,15 +192,17 @@ class DetailPane(QWidget):
         for key, text in values.items():
             self.fact_labels[key].setText(text)
         self.reload_contacts()
-        self.health_tab.today = self.risks_tab.today = self.today
+        self.set_today(self.today)
         self.health_tab.show_account(account.id)
         self.risks_tab.show_account(account.id, account.currency)
+        self.onboarding_tab.show_account(account.id)
 
     def set_database(self, db: Database) -> None:
-        self.db = self.health_tab.db = self.risks_tab.db = db
+        self.db = self.health_tab.db = self.risks_tab.db = self.onboarding_tab.db = db
 
     def set_today(self, today: date) -> None:
         self.today = self.health_tab.today = self.risks_tab.today = today
+        self.onboarding_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:
         if self.account is None or self.account.id is None:
