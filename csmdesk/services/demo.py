@@ -133,6 +133,7 @@ class _Builder:
         people = self._contacts(account.id, _domain(name), segment, trend)
         self._milestones(account.id, start, lifecycle)
         self._touchpoints_and_notes(account.id, name, people, trend)
+        self._reviews(account.id, start, segment, trend, people)
         self._health(account.id, seats, start, trend, churned)
         self._risks_and_opportunities(account.id, trend, arr, renewal, people)
 
@@ -229,7 +230,9 @@ class _Builder:
                 attendee_ids=[c.id for c in contacts[:2] if c.id is not None],
                 session=self.s,
             )
-            due = self.today + timedelta(days=rng.randint(-5, 20))
+            offset = rng.randint(-5, 20)  # drawn as always, so later accounts stay the same
+            due = when.date() + timedelta(days=abs(offset) % 12 + 3)  # a few days after the call
+            done = due < self.today and self.extra.random() < 0.85
             competitor = rng.choice(self.vocab["competitors"]) if trend == "declining" else None
             body = "\n".join(
                 [
@@ -247,7 +250,8 @@ class _Builder:
                     else "- Interested in the roadmap session next quarter.",
                     "",
                     "## Next steps",
-                    f"- [ ] Send follow-up deck @{champion.name.split()[0]} due:{due.isoformat()}",
+                    f"- [{'x' if done else ' '}] Send follow-up deck "
+                    f"@{champion.name.split()[0]} due:{due.isoformat()}",
                     "- [x] Share recording with the team",
                 ]
             )
@@ -267,10 +271,35 @@ class _Builder:
                 f"Send follow-up deck on {topic}",
                 owner=champion.name.split()[0],
                 due_date=due,
+                done_on=min(due + timedelta(days=1), self.today) if done else None,
                 note_id=note.id,
                 session=self.s,
             )
             self.notes += 1
+
+    def _reviews(
+        self, account_id: int, start: date, segment: Segment, trend: str, people: list[Contact]
+    ) -> None:
+        """A business review each quarter since the first one, the last some weeks ago; struggling
+        and stalled accounts missed their latest."""
+        if (self.today - start).days < 100:
+            return
+        kind = "ebr" if segment == Segment.ENTERPRISE else "qbr"
+        skipped = self.stalled or (trend == "declining" and self.pain > 0.6)
+        last = self.today - timedelta(days=self.extra.randint(20, 85) + (90 if skipped else 0))
+        when = last
+        while when >= start + timedelta(days=80):
+            records.log_touchpoint(
+                self.db,
+                account_id,
+                kind,
+                datetime.combine(when, time(16, 0), tzinfo=UTC),
+                summary=f"{kind.upper()}: goals, adoption and the roadmap",
+                duration_minutes=60,
+                attendee_ids=[c.id for c in people[:2] if c.id is not None],
+                session=self.s,
+            )
+            when -= timedelta(days=91)
 
     def _health(self, account_id: int, seats: int, start: date, trend: str, churned: bool) -> None:
         rng = self.rng
