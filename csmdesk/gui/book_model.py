@@ -7,6 +7,7 @@ the source model, and the proxy's per-row test is one list lookup.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from csmdesk.domain.money import format_money
 from csmdesk.domain.renewals import days_until
 from csmdesk.models import Lifecycle, Segment
 from csmdesk.services.accounts import BookRow
+from csmdesk.services.health import CachedScore
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 # Roles as plain ints: Qt passes ints, and comparing against the enum members costs an
@@ -74,6 +76,14 @@ class _Line:
     days_left: int | None
 
 
+def _health_key(row: BookRow, name_key: str) -> tuple[int, int, str]:
+    return (
+        row.health if row.health is not None else 1000,
+        _BAND_ORDER.get(row.health_band or "", 3),
+        name_key,
+    )
+
+
 def _line(row: BookRow, today: date) -> _Line:
     # A churned account has no renewal ahead of it, whatever date its contract carried.
     left = None if row.lifecycle == Lifecycle.CHURNED else days_until(row.renewal_date, today)
@@ -94,11 +104,7 @@ def _line(row: BookRow, today: date) -> _Line:
     name_key = row.name.casefold()
     keys = (
         name_key,
-        (
-            row.health if row.health is not None else 1000,
-            _BAND_ORDER.get(row.health_band or "", 3),
-            name_key,
-        ),
+        _health_key(row, name_key),
         (_SEGMENT_ORDER.get(row.segment, 99), name_key),
         (row.arr_minor, name_key),
         (row.renewal_date.toordinal() if row.renewal_date else _FAR, name_key),
@@ -160,6 +166,40 @@ class BookModel(QAbstractTableModel):
             self._lines[at] = _line(row, self.today)
             self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
         self.sort(*self._sort)
+
+    def update_health(self, scores: Mapping[int, CachedScore]) -> int:
+        """Take the Health column from freshly stored scores (account id → score; an account
+        without one shows none), without a reset: after a whole-book rescore only the scores
+        moved, and re-reading and resetting the book would stall typing in the filter box.
+        Returns the number of rows that changed."""
+        first = last = -1
+        changed = 0
+        lines = self._lines
+        for at, line in enumerate(lines):
+            row = line.row
+            score = scores.get(row.id)
+            value, band, trend = (
+                (None, None, None)
+                if score is None
+                else (score.value, score.effective_band, score.trend)
+            )
+            if value == row.health and band == row.health_band and trend == row.health_trend:
+                continue
+            row = row._replace(health=value, health_band=band, health_trend=trend)
+            texts, keys = list(line.texts), list(line.keys)
+            texts[COL_HEALTH] = health_text(value, trend)
+            keys[COL_HEALTH] = _health_key(row, keys[COL_NAME])
+            lines[at] = _Line(row, tuple(texts), tuple(keys), line.haystack, line.days_left)
+            first = at if first < 0 else first
+            last = at
+            changed += 1
+        if not changed:
+            return 0
+        if self._sort[0] == COL_HEALTH:
+            self.sort(*self._sort)  # a layout change: the views and the proxy refresh it all
+        else:
+            self.dataChanged.emit(self.index(first, COL_HEALTH), self.index(last, COL_HEALTH))
+        return changed
 
     def remove(self, account_id: int) -> None:
         at = self._row_of.get(account_id)

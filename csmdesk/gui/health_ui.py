@@ -3,10 +3,12 @@ background recompute that keeps the book's Health column current."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +29,7 @@ from csmdesk.domain.accounts import ValidationError
 from csmdesk.domain.health import DEFAULT_WEIGHTS, LABELS, Settings, SettingsError
 from csmdesk.domain.readings import METRIC_LABELS, METRICS, WHOLE, check_reading, reading_warnings
 from csmdesk.gui.book_model import BAND_LABELS
-from csmdesk.gui.tasks import Task
+from csmdesk.gui.tasks import Report, Task
 from csmdesk.gui.widgets import get_date, mark_invalid, set_date
 from csmdesk.services import health as health_service
 from csmdesk.services import records
@@ -35,6 +37,9 @@ from csmdesk.services import signals as signal_service
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
+
+# The interpreter's switch interval while a recompute runs (seconds; Python's default: 0.005).
+SWITCH_INTERVAL = 0.0002
 
 
 def _date_edit(value: date) -> QDateEdit:
@@ -290,7 +295,16 @@ class SignalKeywordsDialog(QDialog):
 
 
 class HealthRecompute(QObject):
-    """Scores accounts off the GUI thread; one run at a time, cancellable."""
+    """Scores accounts off the GUI thread; one run at a time, cancellable.
+
+    The run shares the interpreter with the GUI thread, and Qt calls into Python (each filter
+    test, each painted cell) wait for the GIL. So while it runs: Python's cyclic garbage
+    collector is paused (the facts of a whole book are a million young objects, which set off
+    full collections of 50-120 ms each, every one a frozen window); the interpreter's switch
+    interval is cut from 5 ms to :data:`SWITCH_INTERVAL`, the longest a waiting GUI thread
+    waits for the GIL; and the scoring loops leave a gap every few accounts. The scores the
+    window shows afterwards are read here too, not on the GUI thread (:attr:`stored`).
+    """
 
     progressed = Signal(int, int)
     finished = Signal(object)  # set of account ids scored, or None after a failure or cancel
@@ -299,6 +313,11 @@ class HealthRecompute(QObject):
         super().__init__(parent)
         self.db = db
         self.task: Task | None = None
+        self._scoring = db  # the database of the current or last run
+        # Every stored score (account id → score) as read right after the last successful
+        # run, for the book's Health column; None until then, after a failed run, or when
+        # the run scored a database other than the current one.
+        self.stored: dict[int, health_service.CachedScore] | None = None
 
     @property
     def running(self) -> bool:
@@ -309,13 +328,26 @@ class HealthRecompute(QObject):
             return False
         ids = None if account_ids is None else list(account_ids)
         db = self.db
-        task = Task(
-            lambda report: health_service.recompute(db, on, account_ids=ids, progress=report), self
-        )
+
+        def work(report: Report) -> tuple[set[int], dict[int, health_service.CachedScore]]:
+            collecting, interval = gc.isenabled(), sys.getswitchinterval()
+            gc.disable()
+            sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+            try:
+                scored = set(health_service.recompute(db, on, account_ids=ids, progress=report))
+                return scored, health_service.cached_scores(db)
+            finally:
+                sys.setswitchinterval(interval)
+                if collecting:
+                    gc.enable()
+
+        task = Task(work, self)
         task.progressed.connect(self.progressed)
         task.succeeded.connect(self._done)
         task.failed.connect(self._failed)
         self.task = task
+        self.stored = None
+        self._scoring = db
         task.start()
         return True
 
@@ -323,9 +355,12 @@ class HealthRecompute(QObject):
         if self.task is not None:
             self.task.cancel()
 
-    def _done(self, scores: object) -> None:
+    def _done(self, result: object) -> None:
         self.task = None
-        self.finished.emit(set(scores) if isinstance(scores, dict) else set())
+        scored, stored = cast(tuple[set[int], dict[int, health_service.CachedScore]], result)
+        # Scores of a database the window has since left (a restore) are no use to it.
+        self.stored = stored if self._scoring is self.db else None
+        self.finished.emit(scored)
 
     def _failed(self, exc: object) -> None:
         self.task = None

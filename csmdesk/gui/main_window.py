@@ -513,7 +513,15 @@ class MainWindow(QMainWindow):
         if scored is None:
             self.statusBar().showMessage("Health scores were not updated.", 8000)
             return
-        self.reload()
+        stored = self.recompute.stored
+        if stored is None:
+            self.reload()
+        else:
+            # Only the scores moved: patch the Health column in place (re-reading the book
+            # and resetting the table would stall typing in the filter box).
+            self.model.update_health(stored)
+            self._update_count()  # a Health quick filter may show other rows now
+            self.book_health.refresh()  # only marks it stale while hidden
         self._show_account(self.book.current_id())
 
     def _rescored(self, account_id: int) -> None:

@@ -196,13 +196,28 @@ def evaluate_risks(
     on: date,
     settings: SignalSettings,
 ) -> dict[int, list[Signal]]:
-    return {
-        account_id: rules.risk_signals(
-            account_facts, scores[account_id], notes.get(account_id, ()), on, settings.competitors
-        )
-        for account_id, account_facts in facts.items()
-        if account_id in scores
-    }
+    """The risk signals each scored account fires (rules in :mod:`csmdesk.domain.signals`).
+
+    Like :func:`csmdesk.services.health.score_facts`, off the main thread it sleeps for no
+    time every 16 accounts, so that a GUI thread waiting for the GIL gets it.
+    """
+    from threading import current_thread, main_thread
+    from time import sleep
+
+    gap = 0 if current_thread() is main_thread() else 16
+    fired: dict[int, list[Signal]] = {}
+    for done, (account_id, account_facts) in enumerate(facts.items(), start=1):
+        if account_id in scores:
+            fired[account_id] = rules.risk_signals(
+                account_facts,
+                scores[account_id],
+                notes.get(account_id, ()),
+                on,
+                settings.competitors,
+            )
+        if gap and done % gap == 0:
+            sleep(0)
+    return fired
 
 
 # --- risks as records ---------------------------------------------------------------------------
