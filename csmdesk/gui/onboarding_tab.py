@@ -11,45 +11,23 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
-    QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableWidget,
-    QTableWidgetItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -59,14 +37,19 @@ from PySide6.QtWidgets import (
 from csmdesk.domain import onboarding as plans
 from csmdesk.domain.accounts import ValidationError
 from csmdesk.domain.onboarding import (
-    MilestoneDraft,
     MilestoneState,
-    Template,
-    TemplateError,
-    TemplateMilestone,
 )
 from csmdesk.gui import messages
-from csmdesk.gui.widgets import get_date, make_optional, mark_invalid, set_date
+from csmdesk.gui.dialog_parts import note_label, plural, show_note
+from csmdesk.gui.due_chips import CHIP_COLOURS, STATE_ROLE, DueChipDelegate
+from csmdesk.gui.onboarding_dialogs import (
+    FIRST_VALUE_MARK,
+    ApplyTemplateDialog,
+    CompleteDialog,
+    MilestoneDialog,
+    SkipDialog,
+)
+from csmdesk.gui.onboarding_templates import TemplatesDialog
 from csmdesk.models import Milestone
 from csmdesk.services import onboarding as service
 from csmdesk.store import Database
@@ -74,13 +57,6 @@ from csmdesk.store import Database
 log = logging.getLogger(__name__)
 
 # Chip colours: (background, text).
-CHIP_COLOURS = {
-    MilestoneState.DONE: ("#2f9e44", "#ffffff"),
-    MilestoneState.OVERDUE: ("#e03131", "#ffffff"),
-    MilestoneState.DUE_SOON: ("#f0a800", "#1b1b1b"),
-    MilestoneState.LATER: ("#868e96", "#ffffff"),
-    MilestoneState.UNDATED: ("#868e96", "#ffffff"),
-}
 STATE_LABELS = {
     MilestoneState.DONE: "Done",
     MilestoneState.SKIPPED: "Skipped",
@@ -89,719 +65,7 @@ STATE_LABELS = {
     MilestoneState.LATER: "Planned",
     MilestoneState.UNDATED: "No due date",
 }
-STATE_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole
-FIRST_VALUE_MARK = "★"
-
-
-def _qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def _date_edit(value: date, *, optional: bool = False) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    if optional:
-        make_optional(edit, "No due date")
-    set_date(edit, value)
-    return edit
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-class DueChipDelegate(QStyledItemDelegate):
-    """Paints the due date as a rounded chip coloured by the milestone's state."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text = opt.text  # type: ignore[attr-defined]
-        opt.text = ""  # type: ignore[attr-defined]
-        widget = opt.widget  # type: ignore[attr-defined]
-        style = widget.style() if widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        state = MilestoneState(index.data(STATE_ROLE) or MilestoneState.LATER.value)
-        rect = opt.rect.adjusted(4, 3, -4, -3)  # type: ignore[attr-defined]
-        metrics = opt.fontMetrics  # type: ignore[attr-defined]
-        width = min(rect.width(), metrics.horizontalAdvance(text) + 14)
-        chip = QRectF(rect.x(), rect.y(), width, rect.height())
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette: QPalette = opt.palette  # type: ignore[attr-defined]
-        if state is MilestoneState.SKIPPED:
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            fg = palette.color(QPalette.ColorRole.PlaceholderText)
-        else:
-            bg, text_colour = CHIP_COLOURS[state]
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(bg))
-            fg = QColor(text_colour)
-        painter.drawRoundedRect(chip, 4, 4)
-        painter.setPen(fg)
-        font = opt.font  # type: ignore[attr-defined]
-        font.setStrikeOut(state is MilestoneState.SKIPPED)
-        painter.setFont(font)
-        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + 22, max(size.height(), option.fontMetrics.height() + 8))  # type: ignore[attr-defined]
-
-
-# --- small dialogs --------------------------------------------------------------------------
-
-
-def _buttons(dialog: QDialog, layout: QVBoxLayout, ok_text: str) -> QPushButton:
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    ok = box.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    layout.addWidget(box)
-    return ok
-
-
-def _note_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _show(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-class MilestoneDialog(QDialog):
-    """Add a milestone by hand, or edit one."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        today: date,
-        milestone: Milestone | None = None,
-        plan_start: date | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Edit milestone" if milestone else "Add a milestone")
-        self.setObjectName("milestoneDialog")
-        self.setMinimumWidth(440)
-        self.plan_start = plan_start
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.title_edit = QLineEdit(milestone.title if milestone else "")
-        self.title_edit.setAccessibleName("Milestone")
-        self.title_edit.setMaxLength(plans.MAX_TITLE)
-        self.title_edit.setPlaceholderText("e.g. Security review signed off")
-        self.owner_combo = QComboBox()
-        self.owner_combo.setAccessibleName("Owner side")
-        for value, label in plans.OWNER_LABELS.items():
-            self.owner_combo.addItem(label, value)
-        if milestone:
-            self.owner_combo.setCurrentIndex(
-                max(0, self.owner_combo.findData(milestone.owner_side))
-            )
-        default_due = milestone.due_date if milestone else today + timedelta(days=7)
-        self.due_edit = _date_edit(today, optional=True)
-        set_date(self.due_edit, default_due)
-        self.due_edit.setAccessibleName("Due date")
-        self.description_edit = QPlainTextEdit(milestone.description if milestone else "")
-        self.description_edit.setAccessibleName("Description")
-        self.description_edit.setPlaceholderText("What done looks like (optional)")
-        self.description_edit.setTabChangesFocus(True)
-        self.description_edit.setFixedHeight(80)
-        form.addRow("&Milestone:", self.title_edit)
-        form.addRow("&Owner:", self.owner_combo)
-        form.addRow("&Due:", self.due_edit)
-        form.addRow("D&escription:", self.description_edit)
-        self.warning_label = _note_label("warningLabel")
-        layout.addWidget(self.warning_label)
-        self.ok_button = _buttons(self, layout, "&Save" if milestone else "&Add milestone")
-        self.title_edit.textChanged.connect(self._check)
-        self.due_edit.dateChanged.connect(self._check)
-        self._check()
-
-    def _check(self, *_: object) -> None:
-        empty = not self.title_edit.text().strip()
-        mark_invalid(self.title_edit, "Name the milestone." if empty else None)
-        self.ok_button.setEnabled(not empty)
-        _show(self.warning_label, plans.due_warning(get_date(self.due_edit), self.plan_start) or "")
-
-    def values(self) -> MilestoneDraft:
-        return MilestoneDraft(
-            self.title_edit.text().strip(),
-            str(self.owner_combo.currentData()),
-            get_date(self.due_edit),
-            self.description_edit.toPlainText().strip(),
-        )
-
-
-class CompleteDialog(QDialog):
-    """Done on a day: today unless the CSM says otherwise (never in the future)."""
-
-    def __init__(
-        self, parent: QWidget | None, milestone: Milestone, today: date, plan_start: date | None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Complete the milestone")
-        self.setObjectName("completeDialog")
-        self.setMinimumWidth(380)
-        self.plan_start = plan_start
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{html.escape(milestone.title)}</b>")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.date_edit = _date_edit(today)
-        self.date_edit.setMaximumDate(_qdate(today))
-        self.date_edit.setAccessibleName("Completed on")
-        form.addRow("Completed &on:", self.date_edit)
-        self.warning_label = _note_label("warningLabel")
-        layout.addWidget(self.warning_label)
-        self.ok_button = _buttons(self, layout, "&Complete")
-        self.date_edit.dateChanged.connect(self._check)
-        self._check()
-
-    def _check(self, *_: object) -> None:
-        on = self.value()
-        early = self.plan_start is not None and on < self.plan_start
-        _show(
-            self.warning_label,
-            f"That is before the plan starts ({self.plan_start.isoformat()})."
-            if early and self.plan_start
-            else "",
-        )
-
-    def value(self) -> date:
-        value = get_date(self.date_edit)
-        assert value is not None
-        return value
-
-
-class SkipDialog(QDialog):
-    """Skip with a reason (required): the plan stays honest about what was not done."""
-
-    def __init__(self, parent: QWidget | None, milestone: Milestone) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Skip the milestone")
-        self.setObjectName("skipDialog")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{html.escape(milestone.title)}</b>")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.reason_edit = QLineEdit(milestone.skipped_reason or "")
-        self.reason_edit.setAccessibleName("Reason")
-        self.reason_edit.setPlaceholderText("e.g. Their IT team set it up themselves")
-        form.addRow("&Reason:", self.reason_edit)
-        self.ok_button = _buttons(self, layout, "S&kip")
-        self.reason_edit.textChanged.connect(self._check)
-        self._check()
-
-    def _check(self, *_: object) -> None:
-        empty = not self.reason_edit.text().strip()
-        mark_invalid(self.reason_edit, "Say why it is skipped." if empty else None)
-        self.ok_button.setEnabled(not empty)
-
-    def value(self) -> str:
-        return self.reason_edit.text().strip()
-
-
-def _problems_text(problems: tuple[TemplateError, ...]) -> str:
-    if not problems:
-        return ""
-    lines = "".join(
-        f"<br>• <b>{html.escape(p.source)}</b>: {html.escape(p.problem)}" for p in problems
-    )
-    return f"Some template files could not be loaded:{lines}"
-
-
-class ApplyTemplateDialog(QDialog):
-    """Choose a template and a start date; preview the due dates and any warnings."""
-
-    def __init__(
-        self, parent: QWidget | None, catalog: service.TemplateCatalog, today: date
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Apply an onboarding plan")
-        self.setObjectName("applyTemplateDialog")
-        self.setMinimumSize(560, 480)
-        self.catalog, self.today = catalog, today
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.template_combo = QComboBox()
-        self.template_combo.setAccessibleName("Template")
-        for template in catalog.templates:
-            self.template_combo.addItem(template.name, template.name)
-        self.start_edit = _date_edit(today)
-        self.start_edit.setAccessibleName("Plan start")
-        form.addRow("&Template:", self.template_combo)
-        form.addRow("&Start:", self.start_edit)
-        self.description = QLabel()
-        self.description.setWordWrap(True)
-        self.description.setObjectName("templateDescription")
-        layout.addWidget(self.description)
-        self.preview = QTreeWidget()
-        self.preview.setObjectName("planPreview")
-        self.preview.setAccessibleName("Milestones and due dates")
-        self.preview.setRootIsDecorated(False)
-        self.preview.setHeaderLabels(["Day", "Due", "Milestone", "Owner"])
-        self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        header = self.preview.header()
-        for column in (0, 1, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        layout.addWidget(self.preview, 1)
-        self.warning_label = _note_label("warningLabel")
-        layout.addWidget(self.warning_label)
-        self.problem_label = _note_label("errorLabel")
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.problem_label)
-        _show(self.problem_label, _problems_text(catalog.problems))
-        self.ok_button = _buttons(self, layout, "&Apply plan")
-        self.template_combo.currentIndexChanged.connect(self._update)
-        self.start_edit.dateChanged.connect(self._update)
-        self._update()
-
-    def template(self) -> Template | None:
-        return self.catalog.get(self.template_combo.currentData())
-
-    def start(self) -> date:
-        value = get_date(self.start_edit)
-        assert value is not None
-        return value
-
-    def _update(self, *_: object) -> None:
-        template = self.template()
-        self.preview.clear()
-        self.ok_button.setEnabled(template is not None)
-        if template is None:
-            self.description.setText("No templates: create one with Templates… first.")
-            _show(self.warning_label, "")
-            return
-        origin = "built-in" if template.builtin else "your template"
-        count = _plural(len(template.milestones), "milestone")
-        self.description.setText(
-            f"{html.escape(template.description)}<br><i>{count} over "
-            f"{template.length_days} days · {origin}</i>"
-        )
-        for milestone, due in plans.plan_dates(template, self.start()):
-            title = milestone.title + (f"  {FIRST_VALUE_MARK}" if milestone.first_value else "")
-            item = QTreeWidgetItem(
-                [str(milestone.day), due.isoformat(), title, plans.OWNER_LABELS[milestone.owner]]
-            )
-            item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if milestone.first_value:
-                item.setToolTip(2, "Marks first value: time to first value is measured here.")
-            self.preview.addTopLevelItem(item)
-        warnings = plans.plan_warnings(template, self.start(), self.today)
-        _show(self.warning_label, "\n".join(warnings))
-
-
-# --- the CSM's own templates ----------------------------------------------------------------
-
-
-class TemplatesDialog(QDialog):
-    """Create, edit, duplicate and delete the CSM's templates; built-in ones are read-only."""
-
-    COLUMNS = ("Milestone", "Day", "Owner", "First value", "Description")
-
-    def __init__(self, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Onboarding templates")
-        self.setObjectName("templatesDialog")
-        self.resize(900, 560)
-        self.catalog = service.list_templates()
-        self.editing: Template | None = None  # what the editor was loaded from (None: new)
-        self.dirty = False
-        self.readonly = True
-        self._loading = False
-        outer = QVBoxLayout(self)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        outer.addWidget(splitter, 1)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        self.template_list = QListWidget()
-        self.template_list.setObjectName("templateList")
-        self.template_list.setAccessibleName("Templates")
-        left_layout.addWidget(self.template_list, 1)
-        row = QHBoxLayout()
-        self.new_button = QPushButton("&New")
-        self.duplicate_button = QPushButton("D&uplicate")
-        self.delete_button = QPushButton("&Delete")
-        for button in (self.new_button, self.duplicate_button, self.delete_button):
-            row.addWidget(button)
-        left_layout.addLayout(row)
-        splitter.addWidget(left)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        self.readonly_label = _note_label("readonlyLabel")
-        right_layout.addWidget(self.readonly_label)
-        form = QFormLayout()
-        right_layout.addLayout(form)
-        self.name_edit = QLineEdit()
-        self.name_edit.setAccessibleName("Template name")
-        self.name_edit.setMaxLength(plans.MAX_NAME)
-        self.description_edit = QPlainTextEdit()
-        self.description_edit.setAccessibleName("Template description")
-        self.description_edit.setTabChangesFocus(True)
-        self.description_edit.setFixedHeight(56)
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("Descri&ption:", self.description_edit)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setObjectName("templateMilestones")
-        self.table.setAccessibleName("Template milestones")
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(4, 200)
-        right_layout.addWidget(self.table, 1)
-        rows = QHBoxLayout()
-        self.add_row_button = QPushButton("&Add milestone")
-        self.remove_row_button = QPushButton("&Remove milestone")
-        self.row_up_button = QPushButton("Move u&p")
-        self.row_down_button = QPushButton("Move do&wn")
-        for button in (
-            self.add_row_button,
-            self.remove_row_button,
-            self.row_up_button,
-            self.row_down_button,
-        ):
-            rows.addWidget(button)
-        rows.addStretch(1)
-        right_layout.addLayout(rows)
-        self.error_label = _note_label("errorLabel")
-        right_layout.addWidget(self.error_label)
-        self.warning_label = _note_label("warningLabel")
-        right_layout.addWidget(self.warning_label)
-        save_row = QHBoxLayout()
-        save_row.addStretch(1)
-        self.save_button = QPushButton("&Save template")
-        save_row.addWidget(self.save_button)
-        right_layout.addLayout(save_row)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 3)
-
-        self.problem_label = _note_label("errorLabel")
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.problem_label)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        box.rejected.connect(self.reject)
-        outer.addWidget(box)
-        # Enter saves the template; no other button fires by accident while typing.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-        self.save_button.setDefault(True)
-
-        self.template_list.currentRowChanged.connect(self._selected)
-        self.new_button.clicked.connect(self.new_template)
-        self.duplicate_button.clicked.connect(self.duplicate)
-        self.delete_button.clicked.connect(self.delete)
-        self.add_row_button.clicked.connect(lambda: self._add_row(None))
-        self.remove_row_button.clicked.connect(self._remove_row)
-        self.row_up_button.clicked.connect(lambda: self._move_row(-1))
-        self.row_down_button.clicked.connect(lambda: self._move_row(+1))
-        self.save_button.clicked.connect(self.save)
-        self.name_edit.textChanged.connect(self._changed)
-        self.description_edit.textChanged.connect(self._changed)
-        self.table.itemChanged.connect(self._changed)
-        self.table.currentCellChanged.connect(lambda *_: self._update_buttons())
-        self._fill_list()
-
-    # --- the list ---------------------------------------------------------------------------
-    def _fill_list(self, select: str | None = None) -> None:
-        self.catalog = service.list_templates()
-        _show(self.problem_label, _problems_text(self.catalog.problems))
-        self._loading = True
-        self.template_list.clear()
-        for template in self.catalog.templates:
-            label = template.name + ("  (built-in)" if template.builtin else "")
-            item = QListWidgetItem(label)
-            item.setData(ID_ROLE, template.name)
-            self.template_list.addItem(item)
-        names = [t.name for t in self.catalog.templates]
-        row = names.index(select) if select in names else (0 if names else -1)
-        self.template_list.setCurrentRow(row)
-        self._loading = False
-        self._load(self._current())
-
-    def _current(self) -> Template | None:
-        item = self.template_list.currentItem()
-        return self.catalog.get(item.data(ID_ROLE)) if item else None
-
-    def _confirm_discard(self) -> bool:
-        if not self.dirty:
-            return True
-        return messages.confirm(
-            self, "Unsaved template", "Discard the changes to this template?", "Discard"
-        )
-
-    def _selected(self, _row: int) -> None:
-        if self._loading:
-            return
-        self._load(self._current())
-
-    # --- the editor -------------------------------------------------------------------------
-    def _load(self, template: Template | None, *, editable: bool | None = None) -> None:
-        self._loading = True
-        self.editing = template
-        readonly = template is not None and template.builtin if editable is None else not editable
-        self.name_edit.setText(template.name if template else "")
-        self.description_edit.setPlainText(template.description if template else "")
-        self.table.setRowCount(0)
-        for milestone in template.milestones if template else ():
-            self._add_row(milestone)
-        for widget in (self.name_edit, self.description_edit):
-            widget.setReadOnly(readonly)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.NoEditTriggers
-            if readonly
-            else QAbstractItemView.EditTrigger.AllEditTriggers
-        )
-        for row in range(self.table.rowCount()):
-            for column in (1, 2, 3):
-                cell = self.table.cellWidget(row, column)
-                if cell is not None:
-                    cell.setEnabled(not readonly)
-        self.readonly = readonly
-        _show(
-            self.readonly_label,
-            "Built-in template: read-only. Duplicate it to make your own version."
-            if readonly
-            else "",
-        )
-        self._loading = False
-        self.dirty = False
-        self._validate()
-        self._update_buttons()
-
-    def _add_row(self, milestone: TemplateMilestone | None) -> None:
-        row = self.table.rowCount()
-        if milestone is None:
-            current = self.table.currentRow()
-            row = current + 1 if current >= 0 else row
-        self.table.insertRow(row)
-        was_loading, self._loading = self._loading, True
-        title = QTableWidgetItem(milestone.title if milestone else "New milestone")
-        self.table.setItem(row, 0, title)
-        day = QSpinBox()
-        day.setRange(0, plans.MAX_DAY)
-        day.setAccessibleName("Day")
-        day.setValue(milestone.day if milestone else self._next_day(row))
-        day.valueChanged.connect(self._changed)
-        self.table.setCellWidget(row, 1, day)
-        owner = QComboBox()
-        owner.setAccessibleName("Owner")
-        for value, label in plans.OWNER_LABELS.items():
-            owner.addItem(label, value)
-        owner.setCurrentIndex(max(0, owner.findData(milestone.owner if milestone else "us")))
-        owner.currentIndexChanged.connect(self._changed)
-        self.table.setCellWidget(row, 2, owner)
-        first = QCheckBox()
-        first.setAccessibleName("First value")
-        first.setToolTip("Time to first value is measured at this milestone (one per plan).")
-        first.setChecked(bool(milestone and milestone.first_value))
-        first.toggled.connect(self._changed)
-        self.table.setCellWidget(row, 3, first)
-        self.table.setItem(row, 4, QTableWidgetItem(milestone.description if milestone else ""))
-        self._loading = was_loading
-        if milestone is None:
-            self.table.setCurrentCell(row, 0)
-            self.table.editItem(title)
-            self._changed()
-
-    def _next_day(self, row: int) -> int:
-        above = self.table.cellWidget(row - 1, 1) if row > 0 else None
-        return min(plans.MAX_DAY, above.value() + 7) if isinstance(above, QSpinBox) else 0
-
-    def _row_values(self, row: int) -> dict[str, Any]:
-        day, owner, first = (self.table.cellWidget(row, c) for c in (1, 2, 3))
-        assert isinstance(day, QSpinBox) and isinstance(owner, QComboBox)
-        assert isinstance(first, QCheckBox)
-        title, description = self.table.item(row, 0), self.table.item(row, 4)
-        return {
-            "title": title.text() if title else "",
-            "day": day.value(),
-            "owner": owner.currentData(),
-            "description": description.text() if description else "",
-            "first_value": first.isChecked(),
-        }
-
-    def _remove_row(self) -> None:
-        row = self.table.currentRow()
-        if row >= 0 and not self.readonly:
-            self.table.removeRow(row)
-            self._changed()
-
-    def _move_row(self, step: int) -> None:
-        row = self.table.currentRow()
-        target = row + step
-        if self.readonly or row < 0 or not 0 <= target < self.table.rowCount():
-            return
-        values = [self._row_values(r) for r in range(self.table.rowCount())]
-        values[row], values[target] = values[target], values[row]
-        was_loading, self._loading = self._loading, True
-        self.table.setRowCount(0)
-        for value in values:
-            self._add_row(TemplateMilestone(**value))
-        self._loading = was_loading
-        self.table.setCurrentCell(target, 0)
-        self._changed()
-
-    def _data(self) -> dict[str, Any]:
-        return {
-            "name": self.name_edit.text(),
-            "description": self.description_edit.toPlainText(),
-            "milestones": [self._row_values(r) for r in range(self.table.rowCount())],
-        }
-
-    def _validate(self) -> Template | None:
-        try:
-            template = plans.template_from_data(self._data(), "This template")
-        except TemplateError as exc:
-            _show(self.error_label, f"{exc.problem[:1].upper()}{exc.problem[1:]}.")
-            template = None
-        else:
-            _show(self.error_label, "")
-        name = self.name_edit.text().strip().casefold()
-        builtin = any(t.builtin and t.name.casefold() == name for t in self.catalog.templates)
-        overrides = builtin and not self.readonly
-        _show(
-            self.warning_label,
-            "Same name as a built-in template: yours will be used instead of it."
-            if overrides
-            else "",
-        )
-        return template
-
-    def _changed(self, *_: object) -> None:
-        if self._loading:
-            return
-        self.dirty = True
-        self._validate()
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        current = self._current()
-        editable = not self.readonly
-        row = self.table.currentRow()
-        self.delete_button.setEnabled(current is not None and not current.builtin)
-        self.duplicate_button.setEnabled(current is not None)
-        self.add_row_button.setEnabled(editable)
-        self.remove_row_button.setEnabled(editable and row >= 0)
-        self.row_up_button.setEnabled(editable and row > 0)
-        self.row_down_button.setEnabled(editable and 0 <= row < self.table.rowCount() - 1)
-        valid = not self.error_label.isVisibleTo(self) and not self.error_label.text()
-        self.save_button.setEnabled(editable and self.dirty and valid)
-
-    # --- actions ----------------------------------------------------------------------------
-    def new_template(self) -> None:
-        if not self._confirm_discard():
-            return
-        self._loading = True
-        self.template_list.setCurrentRow(-1)
-        self._loading = False
-        self._load(None, editable=True)
-        _show(self.readonly_label, "A new template: not saved yet.")
-        self.name_edit.setText("My onboarding plan")
-        self._add_row(None)
-        self.name_edit.setFocus()
-        self.name_edit.selectAll()
-
-    def duplicate(self) -> None:
-        source = self._current()
-        if source is None or not self._confirm_discard():
-            return
-        names = {t.name.casefold() for t in self.catalog.templates}
-        name, n = f"{source.name} (copy)", 1
-        while name.casefold() in names:
-            n += 1
-            name = f"{source.name} (copy {n})"
-        self._loading = True
-        self.template_list.setCurrentRow(-1)
-        self._loading = False
-        self._load(Template(name, source.milestones, source.description), editable=True)
-        _show(self.readonly_label, f'A copy of "{source.name}": not saved yet.')
-        self.editing = None
-        self.dirty = True
-        self._validate()
-        self._update_buttons()
-        self.name_edit.setFocus()
-        self.name_edit.selectAll()
-
-    def save(self) -> bool:
-        template = self._validate()
-        if template is None or self.readonly:
-            return False
-        previous = self.editing.name if self.editing and not self.editing.builtin else None
-        try:
-            saved = service.save_template(template, previous_name=previous)
-        except ValidationError as exc:
-            messages.error(self, "Template not saved", "\n".join(exc.errors.values()))
-            return False
-        except OSError as exc:
-            messages.error(self, "Template not saved", f"Could not write the file: {exc}")
-            return False
-        self.dirty = False
-        self._fill_list(select=saved.name)
-        return True
-
-    def delete(self) -> None:
-        current = self._current()
-        if current is None or current.builtin:
-            return
-        if not messages.confirm(
-            self,
-            "Delete template",
-            f'Delete your template "{current.name}"? Plans already applied keep their milestones.',
-            "Delete",
-        ):
-            return
-        try:
-            service.delete_template(current.name)
-        except (ValidationError, OSError) as exc:
-            messages.error(self, "Template not deleted", str(exc))
-            return
-        self.dirty = False
-        self._fill_list()
-
-    def reject(self) -> None:
-        if self._confirm_discard():
-            super().reject()
 
 
 # --- the tab --------------------------------------------------------------------------------
@@ -838,7 +102,7 @@ class OnboardingTab(QWidget):
         self.plan_label.setObjectName("planLabel")
         self.plan_label.setWordWrap(True)
         layout.addWidget(self.plan_label)
-        self.overdue_label = _note_label("overdueLabel")
+        self.overdue_label = note_label("overdueLabel")
         self.overdue_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.overdue_label)
 
@@ -979,7 +243,7 @@ class OnboardingTab(QWidget):
         if state is None or not has:
             self.summary.setText("")
             self.plan_label.setText("")
-            _show(self.overdue_label, "")
+            show_note(self.overdue_label, "")
             self._update_buttons()
             return
         self._fill_summary(state)
@@ -1040,9 +304,9 @@ class OnboardingTab(QWidget):
             ]
             more = len(p.overdue) - len(shown)
             text = "Overdue: " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-            _show(self.overdue_label, f"<span style='color:#e03131'>{text}</span>")
+            show_note(self.overdue_label, f"<span style='color:#e03131'>{text}</span>")
         else:
-            _show(self.overdue_label, "")
+            show_note(self.overdue_label, "")
 
     def _item(self, state: service.AccountOnboarding, m: Milestone) -> QTreeWidgetItem:
         milestone_state = plans.milestone_state(m, self.today)
@@ -1274,7 +538,7 @@ class OnboardingTab(QWidget):
             if not messages.confirm(
                 self,
                 "Re-plan from the new start?",
-                f"This account already has {_plural(exc.unfinished, 'unfinished milestone')} "
+                f"This account already has {plural(exc.unfinished, 'unfinished milestone')} "
                 f'of "{template.name}". Re-plan them from {start.isoformat()}? Completed and '
                 "skipped milestones, your edits and milestones you added are kept; due dates "
                 "follow the new start.",

@@ -10,26 +10,18 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,11 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from csmdesk.domain.accounts import ValidationError
-from csmdesk.domain.money import format_money, parse_money
+from csmdesk.domain.money import format_money
 from csmdesk.domain.signals import Signal as Finding
 from csmdesk.gui import messages
-from csmdesk.gui.widgets import get_date, make_optional, mark_invalid, set_date
+from csmdesk.gui.risk_dialogs import AcceptDialog, MitigateDialog, NewRiskDialog, ResolveDialog
 from csmdesk.models import Risk, RiskSeverity, RiskStatus
+from csmdesk.services import records
 from csmdesk.services import signals as signal_service
 from csmdesk.store import Database
 
@@ -63,215 +56,6 @@ def severity_chip(severity: str) -> str:
         f"<span style='background:{colour}; color:white; padding:1px 6px; "
         f"border-radius:3px'>&nbsp;{label}&nbsp;</span>"
     )
-
-
-def _form_dialog(parent: QWidget | None, title: str, name: str) -> tuple[QDialog, QFormLayout]:
-    dialog = QDialog(parent)
-    dialog.setWindowTitle(title)
-    dialog.setObjectName(name)
-    dialog.setMinimumWidth(420)
-    layout = QVBoxLayout(dialog)
-    form = QFormLayout()
-    layout.addLayout(form)
-    return dialog, form
-
-
-def _finish(dialog: QDialog, ok_text: str) -> tuple[QLabel, QPushButton]:
-    layout = dialog.layout()
-    assert isinstance(layout, QVBoxLayout)
-    error = QLabel()
-    error.setObjectName("errorLabel")
-    error.setWordWrap(True)
-    layout.addWidget(error)
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    ok = box.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    layout.addWidget(box)
-    return error, ok
-
-
-def _text_edit(placeholder: str, height: int = 80) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setPlaceholderText(placeholder)
-    edit.setFixedHeight(height)
-    edit.setTabChangesFocus(True)
-    return edit
-
-
-class NewRiskDialog(QDialog):
-    """A risk the CSM sees that no rule does."""
-
-    def __init__(self, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New risk")
-        self.setObjectName("newRiskDialog")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.title_edit = QLineEdit()
-        self.title_edit.setAccessibleName("Risk")
-        self.title_edit.setPlaceholderText("e.g. Budget freeze announced for Q1")
-        self.title_edit.setMaxLength(300)
-        self.severity_combo = QComboBox()
-        self.severity_combo.setAccessibleName("Severity")
-        for value, label in signal_service.SEVERITY_LABELS.items():
-            self.severity_combo.addItem(label, value)
-        self.severity_combo.setCurrentIndex(1)
-        self.detail_edit = _text_edit("What you know, and from whom")
-        self.detail_edit.setAccessibleName("Detail")
-        form.addRow("&Risk:", self.title_edit)
-        form.addRow("&Severity:", self.severity_combo)
-        form.addRow("&Detail:", self.detail_edit)
-        self.error_label, self.ok_button = _finish(self, "&Add risk")
-        self.title_edit.textChanged.connect(self._check)
-        self._check()
-
-    def _check(self, *_: object) -> None:
-        empty = not self.title_edit.text().strip()
-        mark_invalid(self.title_edit, "Name the risk." if empty else None)
-        self.ok_button.setEnabled(not empty)
-
-    def values(self) -> tuple[str, str, str]:
-        return (
-            self.title_edit.text().strip(),
-            str(self.severity_combo.currentData()),
-            self.detail_edit.toPlainText().strip(),
-        )
-
-
-class MitigateDialog(QDialog):
-    """Open → mitigating: the recovery plan, and who it was escalated to."""
-
-    def __init__(self, parent: QWidget | None, risk: Risk) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Mitigate the risk")
-        self.setObjectName("mitigateDialog")
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{html.escape(risk.title)}</b>")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.plan_edit = _text_edit("What you will do, with whom, by when", 110)
-        self.plan_edit.setAccessibleName("Recovery plan")
-        self.plan_edit.setPlainText(risk.recovery_plan)
-        self.escalated_edit = QLineEdit(risk.escalated_to or "")
-        self.escalated_edit.setAccessibleName("Escalated to")
-        self.escalated_edit.setPlaceholderText("Optional: your manager, the AE, support lead…")
-        self.escalated_edit.setMaxLength(120)
-        form.addRow("Recovery &plan:", self.plan_edit)
-        form.addRow("&Escalated to:", self.escalated_edit)
-        self.error_label, self.ok_button = _finish(self, "&Start mitigating")
-        self.plan_edit.textChanged.connect(self._check)
-        self._check()
-
-    def _check(self) -> None:
-        self.ok_button.setEnabled(bool(self.plan_edit.toPlainText().strip()))
-
-    def values(self) -> tuple[str, str]:
-        return self.plan_edit.toPlainText().strip(), self.escalated_edit.text().strip()
-
-
-class ResolveDialog(QDialog):
-    """Resolve a risk: what happened, and how long its signal should stay quiet."""
-
-    def __init__(self, parent: QWidget | None, risk: Risk) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Resolve the risk")
-        self.setObjectName("resolveDialog")
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        heading = QLabel(f"<b>{html.escape(risk.title)}</b>")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.note_edit = _text_edit("How it was resolved (optional)")
-        self.note_edit.setAccessibleName("Resolution")
-        form.addRow("&Resolution:", self.note_edit)
-        self.mute_spin = QSpinBox()
-        self.mute_spin.setAccessibleName("Quiet for days")
-        self.mute_spin.setRange(0, 365)
-        self.mute_spin.setSuffix(" days")
-        self.mute_spin.setValue(signal_service.RESOLVE_MUTE_DAYS)
-        self.mute_spin.setToolTip(
-            "The rule that found this risk will not reopen it for this long, unless it gets "
-            "more severe. 0: it may reopen tomorrow."
-        )
-        if risk.kind != signal_service.MANUAL_KIND:
-            form.addRow("Keep the signal &quiet for:", self.mute_spin)
-        else:
-            self.mute_spin.hide()
-        self.error_label, self.ok_button = _finish(self, "&Resolve")
-
-    def values(self) -> tuple[str, int]:
-        return self.note_edit.toPlainText().strip(), self.mute_spin.value()
-
-
-class AcceptDialog(QDialog):
-    """Turn an expansion suggestion into an Opportunity."""
-
-    def __init__(
-        self, parent: QWidget | None, finding: Finding, currency: str, today: date
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Create an opportunity")
-        self.setObjectName("acceptDialog")
-        self.setMinimumWidth(440)
-        self.currency = currency
-        layout = QVBoxLayout(self)
-        why = QLabel(html.escape(finding.detail))
-        why.setWordWrap(True)
-        layout.addWidget(why)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.title_edit = QLineEdit(finding.title)
-        self.title_edit.setAccessibleName("Opportunity")
-        self.title_edit.setMaxLength(300)
-        self.amount_edit = QLineEdit()
-        self.amount_edit.setAccessibleName("Amount")
-        self.amount_edit.setPlaceholderText(f"Estimated ARR in {currency} (optional)")
-        self.close_edit = QDateEdit()
-        self.close_edit.setCalendarPopup(True)
-        self.close_edit.setDisplayFormat("yyyy-MM-dd")
-        make_optional(self.close_edit)
-        set_date(self.close_edit, today + timedelta(days=90))
-        self.close_edit.setAccessibleName("Expected close")
-        form.addRow("&Opportunity:", self.title_edit)
-        form.addRow("&Amount:", self.amount_edit)
-        form.addRow("Expected &close:", self.close_edit)
-        self.error_label, self.ok_button = _finish(self, "&Create opportunity")
-        self.title_edit.textChanged.connect(self._check)
-        self.amount_edit.textChanged.connect(self._check)
-        self._amount: int | None = 0
-        self._check()
-
-    def _check(self, *_: object) -> None:
-        text = self.amount_edit.text().strip()
-        error = None
-        self._amount = 0
-        if text:
-            try:
-                self._amount, currency = parse_money(text, self.currency)
-            except ValueError as exc:
-                self._amount, error = None, f"{str(exc)[:1].upper()}{str(exc)[1:]}."
-            else:
-                if currency != self.currency:
-                    self._amount = None
-                    error = f"The account is in {self.currency}; enter the amount in it."
-        mark_invalid(self.amount_edit, error)
-        self.error_label.setText(error or "")
-        ok = self._amount is not None and bool(self.title_edit.text().strip())
-        self.ok_button.setEnabled(ok)
-
-    def values(self) -> tuple[str, int, date | None]:
-        return self.title_edit.text().strip(), self._amount or 0, get_date(self.close_edit)
 
 
 class RisksTab(QWidget):
@@ -468,7 +252,7 @@ class RisksTab(QWidget):
             self.suggestion_list.addTopLevelItem(placeholder)
         self.suggestion_list.setColumnWidth(1, max(200, self.suggestion_list.columnWidth(1)))
         assert self.account_id is not None
-        opportunities = signal_service.list_opportunities(self.db, self.account_id)
+        opportunities = records.list_opportunities(self.db, self.account_id)
         if opportunities:
             lines = [
                 f"• {html.escape(o.title)} — {o.stage}"

@@ -436,6 +436,17 @@ def add_opportunity(
         return opp
 
 
+def list_opportunities(db: Database, account_id: int) -> list[Opportunity]:
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Opportunity)
+                .where(col(Opportunity.account_id) == account_id)
+                .order_by(col(Opportunity.created_at).desc(), col(Opportunity.id).desc())
+            )
+        )
+
+
 # --- ARR events --------------------------------------------------------------------
 
 

@@ -614,14 +614,3 @@ def dismiss_suggestion(
         records._require_account(s, account_id)
         _mute(s, account_id, kind, on, until, "")
     return until
-
-
-def list_opportunities(db: Database, account_id: int) -> list[Opportunity]:
-    with db.session() as s:
-        return list(
-            s.scalars(
-                select(Opportunity)
-                .where(col(Opportunity.account_id) == account_id)
-                .order_by(col(Opportunity.created_at).desc(), col(Opportunity.id).desc())
-            )
-        )

@@ -12,15 +12,14 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QSpinBox
 
 from csmdesk.domain.accounts import AccountDraft
 from csmdesk.domain.onboarding import MilestoneDraft, MilestoneState
-from csmdesk.gui.onboarding_tab import (
-    STATE_ROLE,
+from csmdesk.gui.onboarding_dialogs import (
     ApplyTemplateDialog,
     CompleteDialog,
     MilestoneDialog,
-    OnboardingTab,
     SkipDialog,
-    TemplatesDialog,
 )
+from csmdesk.gui.onboarding_tab import STATE_ROLE, OnboardingTab
+from csmdesk.gui.onboarding_templates import TemplatesDialog
 from csmdesk.gui.widgets import set_date
 from csmdesk.services import accounts, records
 from csmdesk.services import onboarding as service

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
-from csmdesk.gui.risks_tab import AcceptDialog, MitigateDialog, NewRiskDialog, RisksTab
+from csmdesk.gui.risk_dialogs import AcceptDialog, MitigateDialog, NewRiskDialog
+from csmdesk.gui.risks_tab import RisksTab
 from csmdesk.services import accounts, contacts, health, records, signals
 from tests.gui.helpers import when_dialog_opens
 
@@ -152,7 +153,7 @@ def test_accept_and_dismiss_suggestions(qtbot, tab: RisksTab, account_id: int) -
     problems = when_dialog_opens(accept)
     tab.accept_button.click()
     assert problems == []
-    (opp,) = signals.list_opportunities(tab.db, account_id)
+    (opp,) = records.list_opportunities(tab.db, account_id)
     assert (opp.amount_minor, opp.currency, opp.source) == (1_250_000, "EUR", "signal")
     assert "seats_near_limit" not in [s.kind for s in tab.suggestions]
     assert "95% of seats in use" in tab.opportunities.text()

@@ -172,7 +172,7 @@ def test_expansion_suggestion_accepted_becomes_an_opportunity(db, acme: int) -> 
     opp = signals.accept_suggestion(db, acme, found["seats_near_limit"], on=TODAY,
                                     amount_minor=1_200_000)  # fmt: skip
     assert (opp.title, opp.source, opp.kind) == ("95% of seats in use", "signal", "expansion")
-    assert [o.id for o in signals.list_opportunities(db, acme)] == [opp.id]
+    assert [o.id for o in records.list_opportunities(db, acme)] == [opp.id]
     left = {s.kind for s in signals.expansion_suggestions(db, acme, TODAY + timedelta(days=179))}
     assert "seats_near_limit" not in left
     back = {s.kind for s in signals.expansion_suggestions(db, acme, TODAY + timedelta(days=181))}
@@ -193,7 +193,7 @@ def test_dismissing_checks_its_input(db, acme: int) -> None:  # type: ignore[no-
     with pytest.raises(ValidationError):
         risk_signal = signals.Signal("usage_decline", "high", "x", "y", is_expansion=False)
         signals.accept_suggestion(db, acme, risk_signal, on=TODAY)
-    assert signals.list_opportunities(db, acme) == []
+    assert records.list_opportunities(db, acme) == []
 
 
 def test_counts_by_account_reports_the_worst(db, acme: int) -> None:  # type: ignore[no-untyped-def]
