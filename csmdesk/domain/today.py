@@ -17,6 +17,8 @@ Built-in sources (each item's ``key`` is stable and names what it is about)
     ``action:<id>``                     open action item overdue or due within 7 days
     ``risk:<id>:<severity>``            unresolved risk opened in the last 7 days, or high or
                                         critical
+    ``risks:<account>:<worst>:<ids>``   two or more such risks of one account, as one row
+                                        (``group_risks``)
 
     A key holds the due date (or window, or severity) where the item's identity changes with it,
     so a snooze or a "done" on it lapses by itself when the facts move on: logging a touchpoint
@@ -31,6 +33,8 @@ Built-in sources (each item's ``key`` is stable and names what it is about)
     the row keeps the higher severity.
 
 Ordering (``sort_key``; deterministic)
+    0. urgent first: critical items whatever their date, and high ones that are overdue, due
+       within 7 days or need attention now; worst severity first, then by due date;
     1. overdue (due before today), most overdue first;
     2. due today, and items with no due date (risks: they need attention now);
     3. upcoming, soonest first;
@@ -42,6 +46,7 @@ Ordering (``sort_key``; deterministic)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -72,6 +77,8 @@ PASSED = "passed"
 SEVERITY_RANK = {s.value: n for n, s in enumerate(RiskSeverity)}  # low 0 .. critical 3
 _NO_SEVERITY = SEVERITY_RANK[RiskSeverity.MEDIUM.value]
 _URGENT = (RiskSeverity.HIGH.value, RiskSeverity.CRITICAL.value)
+_HIGH = SEVERITY_RANK[RiskSeverity.HIGH.value]
+_CRITICAL = SEVERITY_RANK[RiskSeverity.CRITICAL.value]
 
 
 @dataclass(frozen=True)
@@ -353,7 +360,7 @@ class Registry:
         items: list[TodayItem] = []
         for category in self.categories:
             items.extend(self._entries[category.key][1](book, today))
-        return fold_risks(items)
+        return group_risks(fold_risks(items))
 
 
 def fold_risks(items: list[TodayItem]) -> list[TodayItem]:
@@ -381,6 +388,45 @@ def fold_risks(items: list[TodayItem]) -> list[TodayItem]:
     return kept
 
 
+def group_risks(items: list[TodayItem]) -> list[TodayItem]:
+    """An account with several risk rows gets one row for them all: one account to look at,
+    one row. The row takes the worst severity and lists the risks worst first; its key
+    (``risks:<account>:<worst>:<ids>``) names the risks in it, so a "done" or snooze lapses when a
+    risk joins or leaves or the worst severity changes."""
+    by_account: dict[int, list[TodayItem]] = {}
+    for item in items:
+        if item.category == RISK:
+            by_account.setdefault(item.account_id, []).append(item)
+    groups = {a: rows for a, rows in by_account.items() if len(rows) > 1}
+    if not groups:
+        return items
+    kept: list[TodayItem] = []
+    for item in items:
+        rows = groups.get(item.account_id) if item.category == RISK else None
+        if rows is None:
+            kept.append(item)
+        elif item is rows[0]:
+            kept.append(_risk_group(rows))
+    return kept
+
+
+def _risk_group(rows: list[TodayItem]) -> TodayItem:
+    rows = sorted(rows, key=lambda i: (-_rank(i.severity), i.key))
+    worst = rows[0].severity or RiskSeverity.MEDIUM.value
+    ids = "-".join(str(i.record_id) for i in sorted(rows, key=lambda i: i.record_id or 0))
+    if len(ids) > 100:
+        ids = hashlib.sha1(ids.encode()).hexdigest()[:16]
+    first = rows[0]
+    new = sum(1 for i in rows if i.title.startswith("New risk"))
+    label = f"{len(rows)} risks" + (f", {new} new" if new else "")
+    reasons = "; ".join(i.title.split("): ", 1)[-1] for i in rows)
+    return TodayItem(
+        f"risks:{first.account_id}:{worst}:{ids}", RISK, first.account_id, first.account_name,
+        f"{label} ({worst} at worst): {reasons}", None, worst, first.arr_minor, None, None,
+        "group",
+    )  # fmt: skip
+
+
 def _rank(severity: str | None) -> int:
     return SEVERITY_RANK.get(severity or "", -1)
 
@@ -402,15 +448,23 @@ REGISTRY = default_registry()
 # --- ordering, counting, filtering ----------------------------------------------------------------
 
 
+def _bucket(due: date, severity: str | None, today: date) -> tuple[int, int]:
+    """(bucket, severity order inside the urgent bucket) of the module docstring."""
+    rank = SEVERITY_RANK.get(severity or "", -1)
+    if rank == _CRITICAL or (rank == _HIGH and due <= today + timedelta(days=SOON_DAYS)):
+        return 0, -rank
+    return (1 if due < today else 2 if due == today else 3), 0
+
+
 def sort_key(
     item: TodayItem, today: date, ranks: Mapping[str, int]
-) -> tuple[int, date, int, int, int, str, str]:
+) -> tuple[int, int, date, int, int, int, str, str]:
     """The ordering rules of the module docstring as one tuple (smaller comes first)."""
     due = item.due or today
-    bucket = 0 if due < today else 1 if due == today else 2
+    bucket, urgency = _bucket(due, item.severity, today)
     return (
-        bucket, due, -SEVERITY_RANK.get(item.severity or "", _NO_SEVERITY), -item.arr_minor,
-        ranks.get(item.category, 1000), item.account_name.casefold(), item.key,
+        bucket, urgency, due, -SEVERITY_RANK.get(item.severity or "", _NO_SEVERITY),
+        -item.arr_minor, ranks.get(item.category, 1000), item.account_name.casefold(), item.key,
     )  # fmt: skip
 
 
@@ -421,6 +475,7 @@ def ordered(
     ranks = {c.key: c.rank for c in (registry or REGISTRY).categories}
     severity = {k: -v for k, v in SEVERITY_RANK.items()}
     plain = -_NO_SEVERITY
+    soon = today + timedelta(days=SOON_DAYS)
     names: dict[str, str] = {}
     keyed = []
     for item in items:
@@ -428,11 +483,15 @@ def ordered(
         name = names.get(item.account_name)
         if name is None:
             name = names[item.account_name] = item.account_name.casefold()
+        sev = severity.get(item.severity, plain) if item.severity else plain
+        if sev == -_CRITICAL or (sev == -_HIGH and due <= soon):
+            bucket, urgency = 0, sev
+        else:
+            bucket, urgency = (1 if due < today else 2 if due == today else 3), 0
         keyed.append(
             (
-                (0 if due < today else 1 if due == today else 2), due,
-                severity.get(item.severity, plain) if item.severity else plain, -item.arr_minor,
-                ranks.get(item.category, 1000), name, item.key, item,
+                bucket, urgency, due, sev, -item.arr_minor, ranks.get(item.category, 1000), name,
+                item.key, item,
             )
         )  # fmt: skip
     keyed.sort()  # keys are unique, so a comparison never reaches the item itself

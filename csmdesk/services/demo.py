@@ -232,7 +232,10 @@ class _Builder:
             )
             offset = rng.randint(-5, 20)  # drawn as always, so later accounts stay the same
             due = when.date() + timedelta(days=abs(offset) % 12 + 3)  # a few days after the call
-            done = due < self.today and self.extra.random() < 0.85
+            # Most follow-ups are sent; one left open more than three weeks was quietly dropped.
+            done = due < self.today and (
+                self.extra.random() < 0.85 or (self.today - due).days > 21
+            )
             competitor = rng.choice(self.vocab["competitors"]) if trend == "declining" else None
             body = "\n".join(
                 [
@@ -281,12 +284,15 @@ class _Builder:
         self, account_id: int, start: date, segment: Segment, trend: str, people: list[Contact]
     ) -> None:
         """A business review each quarter since the first one, the last some weeks ago; struggling
-        and stalled accounts missed their latest."""
+        and stalled accounts let their latest slip."""
         if (self.today - start).days < 100:
             return
         kind = "ebr" if segment == Segment.ENTERPRISE else "qbr"
         skipped = self.stalled or (trend == "declining" and self.pain > 0.6)
-        last = self.today - timedelta(days=self.extra.randint(20, 85) + (90 if skipped else 0))
+        days = self.extra.randint(20, 85)
+        if skipped:
+            days = 92 + days % 25  # the latest one slipped by up to a few weeks
+        last = self.today - timedelta(days=days)
         when = last
         while when >= start + timedelta(days=80):
             records.log_touchpoint(

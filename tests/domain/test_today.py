@@ -209,27 +209,33 @@ def item(key: str, due: date | None, **kw: object) -> TodayItem:
     return TodayItem(key, category, due=due, **base)  # type: ignore[arg-type]
 
 
-def test_ordering_overdue_first_by_how_overdue_then_today_then_upcoming() -> None:
+def test_ordering_urgent_first_then_overdue_then_today_then_upcoming() -> None:
     expected = [
+        # urgent: critical whenever due, high when overdue, now or within a week; worst first
+        item("risk:9:critical", TODAY - timedelta(days=1), severity="critical"),
+        item("risk:10:critical", None, severity="critical"),
+        item("renewal:18:2026-12-15:30", TODAY + timedelta(days=20), severity="critical"),
+        item("touch:19:2026-11-01", TODAY - timedelta(days=24), severity="high"),
+        item("renewal:11:2026-11-25:30", TODAY, severity="high"),
+        item("risk:12:high", None, severity="high"),
+        item("renewal:20:2026-12-02:30", TODAY + timedelta(days=7), severity="high"),
+        # overdue, most overdue first
         item("milestone:1", TODAY - timedelta(days=40)),
         item("action:2", TODAY - timedelta(days=3)),
         # due the same day: severity, then ARR, then category, then name, then key
-        item("risk:9:critical", TODAY - timedelta(days=1), severity="critical"),
         item("action:3", TODAY - timedelta(days=1), arr_minor=900),
         item("renewal:4:2026-11-24:passed", TODAY - timedelta(days=1), arr_minor=5),
         item("milestone:5", TODAY - timedelta(days=1), arr_minor=5),
         item("action:6", TODAY - timedelta(days=1), arr_minor=5, account_name="beta"),
         item("action:7", TODAY - timedelta(days=1), arr_minor=5, account_name="Gamma"),
         item("action:8", TODAY - timedelta(days=1), arr_minor=5, account_name="gamma"),
-        # today, and items with no due date (risks), severity first
-        item("risk:10:critical", None, severity="critical"),
-        item("renewal:11:2026-11-25:30", TODAY, severity="high"),
-        item("risk:12:high", None, severity="high"),
+        # today, and items with no due date, severity first
         item("touch:13:2026-11-25", TODAY),
         item("risk:14:low", None, severity="low"),
-        # upcoming, soonest first
+        # upcoming, soonest first (a high one further than a week is not urgent yet)
         item("action:15", TODAY + timedelta(days=1)),
         item("review:16:2026-12-05", TODAY + timedelta(days=10)),
+        item("renewal:22:2026-12-06:30", TODAY + timedelta(days=11), severity="high"),
         item("renewal:17:2027-02-20:90", TODAY + timedelta(days=87), severity="low"),
     ]
     for seed in range(5):
@@ -244,6 +250,9 @@ def test_sort_key_matches_the_inlined_ordering() -> None:
         item("risk:2:medium", None, severity="medium"),
         item("milestone:3", TODAY - timedelta(days=2)),
         item("custom:4", TODAY, category="custom"),
+        item("renewal:5:2026-11-30:30", TODAY + timedelta(days=5), severity="high"),
+        item("renewal:6:2026-12-30:30", TODAY + timedelta(days=35), severity="critical"),
+        item("risk:7:high", TODAY + timedelta(days=9), severity="high"),
     ]
     ranks = {c.key: c.rank for c in td.REGISTRY.categories}
     by_key = sorted(items, key=lambda i: td.sort_key(i, TODAY, ranks))
@@ -319,3 +328,24 @@ def test_built_in_categories_say_how_done_works() -> None:
     done_completes = {c.key for c in td.REGISTRY.categories if c.done_completes_record}
     assert done_completes == {td.MILESTONE, td.ACTION}
     assert all(td.DONE in c.actions and td.SNOOZE in c.actions for c in td.REGISTRY.categories)
+
+
+def test_several_risks_of_one_account_make_one_row() -> None:
+    risks = [
+        RiskRow(7, 1, "ticket_spike", "high", "open", "Tickets up", TODAY - timedelta(days=20)),
+        RiskRow(4, 1, "detractor_nps", "medium", "open", "Detractor NPS (3)", TODAY),
+        RiskRow(9, 1, "usage_decline", "critical", "open", "Usage down 40%", TODAY),
+        RiskRow(5, 2, "champion_left", "high", "open", "Champion left", TODAY),
+    ]  # fmt: skip
+    snapshot = book(account(1), account(2), last_touch={1: TODAY, 2: TODAY}, risks=risks)
+    items = [i for i in td.REGISTRY.collect(snapshot, TODAY) if i.category == td.RISK]
+    assert sorted(keys(items)) == ["risk:5:high", "risks:1:critical:4-7-9"]
+    group = next(i for i in items if i.account_id == 1)
+    assert group.severity == "critical" and group.due is None and group.record_id is None
+    assert group.title == (
+        "3 risks, 2 new (critical at worst): Usage down 40%; Tickets up; Detractor NPS (3)"
+    )
+    # A risk joining the group (or the worst severity changing) makes a new key.
+    more = [*risks, RiskRow(11, 1, "payment_issue", "high", "open", "Payment", TODAY)]
+    again = td.REGISTRY.collect(book(account(1), last_touch={1: TODAY}, risks=more), TODAY)
+    assert [i.key for i in again if i.category == td.RISK] == ["risks:1:critical:4-7-9-11"]

@@ -96,7 +96,7 @@ def test_future_touchpoints_do_not_count_as_the_last_one(db) -> None:  # type: i
 # --- ordering ----------------------------------------------------------------------------------
 
 
-def test_today_orders_overdue_first_then_today_then_upcoming(db) -> None:  # type: ignore[no-untyped-def]
+def test_today_orders_urgent_then_overdue_then_today_then_upcoming(db) -> None:  # type: ignore[no-untyped-def]
     big = make_account(db, "Big", arr_minor=900_000_00)
     small = make_account(db, "Small", arr_minor=10_000_00, renewal_date=TODAY + timedelta(days=29))
     quiet(db, big)
@@ -111,18 +111,18 @@ def test_today_orders_overdue_first_then_today_then_upcoming(db) -> None:  # typ
     )
     queue = today.compute_today(db, TODAY)
     assert keys(queue) == [
+        f"risk:{r.id}:high",  # urgent: high and needing attention now
         f"milestone:{m.id}",  # 12 days overdue
         f"action:{a1.id}",  # 2 days overdue, larger ARR first
         f"action:{a2.id}",
-        f"risk:{r.id}:high",  # now: severity before the plain item due today
         f"action:{a3.id}",
         f"action:{a4.id}",
         f"renewal:{small}:2026-12-24:30",
     ]
     assert queue.counts["action"] == 4 and queue.counts["touchpoint"] == 0
     assert [i.key for i in queue.only("risk", "milestone")] == [
-        f"milestone:{m.id}",
         f"risk:{r.id}:high",
+        f"milestone:{m.id}",
     ]
     assert queue.overdue() == 3
 
@@ -367,8 +367,10 @@ def test_the_demo_book_reads_like_a_believable_morning(demo_db) -> None:  # type
     assert len(present) >= 5, queue.counts
     assert 20 <= len(queue.items) < 4 * active, queue.counts
     per_account = Counter(i.account_id for i in queue.items)
-    assert max(per_account.values()) <= 12
-    first = queue.items[0]
-    assert first.due is not None and first.due < DEMO_TODAY  # the most overdue leads
+    assert max(per_account.values()) <= 6  # an account's risks share one row
+    assert queue.items[0].severity in ("critical", "high")  # the urgent lead
+    assert queue.overdue() <= len(queue.items) // 2
+    stale = [i for i in queue.items if i.due and (DEMO_TODAY - i.due).days > 30]
+    assert all(i.category == "touchpoint" for i in stale), stale  # only lapsed contact is old
     assert all(i.account_name for i in queue.items)
     assert len({i.key for i in queue.items}) == len(queue.items)
