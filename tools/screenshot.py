@@ -61,6 +61,9 @@ def main() -> None:
         window.resize(1360, 820)
         window.show()
         window.book.select_id(1)
+        window.show_today()
+        shot(window, f"today-{theme}")
+        window.show_book()
         shot(window, f"main-window-{theme}")
         if args.all:
             window.book.select_id(troubled)

@@ -18,6 +18,7 @@ from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.quick_switcher import QuickSwitcher
+from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
 from csmdesk.services import accounts as account_service
 from csmdesk.services.accounts import NotArchivedError, NotFoundError
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
+        self.today_page = TodayPage(db, self.today, self.undo_stack)
+        self.pages.addTab(self.today_page, "Today")
         self.pages.addTab(self.splitter, "Book")
         self.book_health = BookHealthPage(db, self.today)
         self.pages.addTab(self.book_health, "Book health")
@@ -81,6 +84,16 @@ class MainWindow(QMainWindow):
         self.book.new_requested.connect(self.new_account)
         self.book.demo_requested.connect(self.open_demo)
         self.detail.edit_requested.connect(self.edit_account)
+        self.today_page.open_requested.connect(self.open_from_today)
+        self.today_page.touchpoint_requested.connect(self.log_touchpoint)
+        self.today_page.record_changed.connect(
+            lambda account_id: self._refresh_row(account_id, today=False)
+        )
+        self.today_page.status_message.connect(
+            lambda text: self.statusBar().showMessage(text, 6000)
+        )
+        self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
+        self.detail.risks_changed.connect(lambda _id: self.today_page.refresh())
 
         self.path_label = QLabel(str(db.path))
         self.path_label.setToolTip("The database this window works on")
@@ -93,6 +106,9 @@ class MainWindow(QMainWindow):
         # (hundreds per keystroke on a big book).
         self.book.filter_applied.connect(self._update_count)
         self._restore_state()
+        if not self.model.active_count():
+            # An empty book opens where the book can be started (new account, import, demo).
+            self.pages.setCurrentWidget(self.splitter)
         self._start_backups()
         self._start_health()
         # Days-left columns must roll over at midnight for a window left open for days.
@@ -204,6 +220,14 @@ class MainWindow(QMainWindow):
 
         go_menu = bar.addMenu("&Go")
         go_menu.addAction(self._action("&Go to account…", self.open_switcher, "Ctrl+K"))
+        go_menu.addAction(
+            self._action(
+                "&Today",
+                self.show_today,
+                "Ctrl+T",
+                "What the book asks of you today: renewals, risks, reviews, milestones, check-ins",
+            )
+        )
         go_menu.addAction(self._action("&Book", self.show_book, "Ctrl+1"))
         go_menu.addAction(self._action("&Contacts", self.show_contacts, "Ctrl+2"))
         go_menu.addAction(
@@ -255,6 +279,7 @@ class MainWindow(QMainWindow):
         self._update_count()
         self._update_actions()
         self.book_health.refresh()  # only marks it stale while hidden
+        self.today_page.refresh()  # likewise
 
     def _update_count(self, *_: object) -> None:
         total = self.model.active_count()
@@ -262,7 +287,7 @@ class MainWindow(QMainWindow):
         where = "archived" if self.book.archived_button.isChecked() else "shown"
         self.count_label.setText(f"{total:,} accounts · {shown:,} {where}")
 
-    def _refresh_row(self, account_id: int) -> None:
+    def _refresh_row(self, account_id: int, *, today: bool = True) -> None:
         from csmdesk.services import health as health_service
 
         # One account's score from its changed facts (a few ms); archived accounts drop theirs.
@@ -274,6 +299,10 @@ class MainWindow(QMainWindow):
         self.book.update_empty_state()
         self._update_count()
         self.book_health.refresh()
+        if today:
+            self.today_page.refresh()
+        elif account_id == self.book.current_id():
+            self._show_account(account_id)
 
     def _show_account(self, account_id: int | None) -> None:
         if account_id is None:
@@ -431,6 +460,14 @@ class MainWindow(QMainWindow):
         self.book.reveal(account_id, archived=self.model.book_row(row).archived)
         self.book.table.setFocus()
 
+    def show_today(self) -> None:
+        self.pages.setCurrentWidget(self.today_page)
+        self.today_page.table.setFocus()
+
+    def open_from_today(self, account_id: int) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        self.go_to_account(account_id)
+
     def show_book(self) -> None:
         self.pages.setCurrentWidget(self.splitter)
         self.book.table.setFocus()
@@ -522,6 +559,7 @@ class MainWindow(QMainWindow):
             self.model.update_health(stored)
             self._update_count()  # a Health quick filter may show other rows now
             self.book_health.refresh()  # only marks it stale while hidden
+        self.today_page.refresh()  # new or worse risks
         self._show_account(self.book.current_id())
 
     def _rescored(self, account_id: int) -> None:
@@ -621,6 +659,7 @@ class MainWindow(QMainWindow):
         """Carry on with a (re)opened database, e.g. after a restore."""
         self.db = self.recompute.db = self.book_health.db = db
         self.detail.set_database(db)
+        self.today_page.set_database(db)
         self.book_health.refresh()
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()
@@ -633,6 +672,7 @@ class MainWindow(QMainWindow):
             self.today = today
             self.detail.set_today(today)
             self.book_health.set_today(today)
+            self.today_page.set_today(today)
             self.model.set_today(today)
 
     # --- remembered state -------------------------------------------------------------------

@@ -233,9 +233,7 @@ class _Builder:
             offset = rng.randint(-5, 20)  # drawn as always, so later accounts stay the same
             due = when.date() + timedelta(days=abs(offset) % 12 + 3)  # a few days after the call
             # Most follow-ups are sent; one left open more than three weeks was quietly dropped.
-            done = due < self.today and (
-                self.extra.random() < 0.85 or (self.today - due).days > 21
-            )
+            done = due < self.today and (self.extra.random() < 0.85 or (self.today - due).days > 21)
             competitor = rng.choice(self.vocab["competitors"]) if trend == "declining" else None
             body = "\n".join(
                 [

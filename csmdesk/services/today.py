@@ -168,6 +168,18 @@ def load_book(db: Database, today: date, *, settings: RhythmSettings | None = No
     )
 
 
+def account_currencies(db: Database) -> dict[int, str]:
+    """Each active account's currency, for showing the ARR beside Today's rows."""
+    with db.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        return dict(
+            raw.execute(
+                "SELECT id, currency FROM account "
+                "WHERE archived_at IS NULL AND lifecycle != 'churned'"
+            )
+        )
+
+
 def load_states(db: Database) -> dict[str, tuple[date | None, date | None]]:
     """Every Today state: key -> (snoozed until, done on)."""
     with db.engine.connect() as conn:

@@ -21,12 +21,22 @@ def window(qtbot, demo_db, message_log):  # type: ignore[no-untyped-def]
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    win.show_book()  # it opens on Today (tests/gui/test_today_page.py); these are about the book
     return win
 
 
 def _names(win: MainWindow) -> list[str]:
     proxy = win.book.proxy
     return [proxy.data(proxy.index(r, COL_NAME)) for r in range(proxy.rowCount())]
+
+
+def test_a_book_with_accounts_opens_on_today(qtbot, demo_db, message_log) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(demo_db, today=TODAY, demo=True)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.pages.currentWidget() is win.today_page
+    assert win.today_page.model.rowCount() > 0
+    assert win.focusWidget() is win.today_page.table
 
 
 def test_title_and_status_bar(window: MainWindow) -> None:
