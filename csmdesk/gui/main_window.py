@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         from csmdesk.gui.touchpoint_dialog import TouchpointDialog
         from csmdesk.services import records
 
-        account_id = account_id or self.book.current_id()
+        account_id = account_id or self._current_account()
         if account_id is None:
             return False
         account = account_service.get_account(self.db, account_id)
@@ -387,7 +387,23 @@ class MainWindow(QMainWindow):
 
         open_export_dialog(self, self.db)
 
+    def _on_book_page(self) -> bool:
+        return self.pages.currentWidget() is self.splitter
+
+    def _current_account(self) -> int | None:
+        """The account an account command acts on: Today's row while Today shows, else the
+        book's selection."""
+        if self.pages.currentWidget() is self.today_page:
+            item = self.today_page.current_item()
+            return item.account_id if item else None
+        return self.book.current_id()
+
     def edit_account(self) -> None:
+        if self.pages.currentWidget() is self.today_page:
+            item = self.today_page.current_item()
+            if item is None:
+                return
+            self.open_from_today(item.account_id)
         account_id = self.book.current_id()
         if account_id is None:
             return
@@ -420,17 +436,17 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def archive_selected(self) -> None:
-        ids = self.book.selected_ids()
+        ids = self.book.selected_ids() if self._on_book_page() else []
         if ids and not self.book.archived_button.isChecked():
             self.undo_stack.push(ArchiveCommand(self, ids, archived=True))
 
     def restore_selected(self) -> None:
-        ids = self.book.selected_ids()
+        ids = self.book.selected_ids() if self._on_book_page() else []
         if ids and self.book.archived_button.isChecked():
             self.undo_stack.push(ArchiveCommand(self, ids, archived=False))
 
     def delete_selected(self) -> None:
-        ids = self.book.selected_ids()
+        ids = self.book.selected_ids() if self._on_book_page() else []
         if not ids or not self.book.archived_button.isChecked():
             return
         names = ", ".join(self.model.book_row(self.model.row_of(i) or 0).name for i in ids[:5])
@@ -492,6 +508,7 @@ class MainWindow(QMainWindow):
         self.switcher.open_switcher()
 
     def focus_filter(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
         self.book.filter_edit.setFocus()
         self.book.filter_edit.selectAll()
 

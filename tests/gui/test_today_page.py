@@ -234,3 +234,20 @@ def test_an_empty_book_says_how_to_start(qtbot, db, message_log) -> None:  # typ
     qtbot.addWidget(page)
     page.show()
     assert page.empty_label.text() == EMPTY_BOOK
+
+
+def test_account_commands_follow_todays_row(qtbot, window: MainWindow, book, db) -> None:  # type: ignore[no-untyped-def]
+    page = window.today_page
+    page.select_key(f"action:{book['action']}")  # Globex, while the book has another selection
+    window.book.select_id(book["acme"])
+    window.archive_action.trigger()  # Del on Today archives nothing
+    assert accounts.get_account(db, book["acme"]).archived_at is None
+    seen: list[str] = []
+
+    def cancel(dialog: QDialog) -> None:
+        seen.append(dialog.windowTitle())
+        dialog.reject()
+
+    problems = when_dialog_opens(cancel)
+    window.touchpoint_action.trigger()
+    assert problems == [] and seen == ["Log a touchpoint — Globex"]
