@@ -220,16 +220,19 @@ class TodayPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         head = self.table.horizontalHeader()
         head.setHighlightSections(False)
-        for column, mode in (
-            (DUE, QHeaderView.ResizeMode.ResizeToContents),
-            (ACCOUNT, QHeaderView.ResizeMode.Interactive),
-            (WHY, QHeaderView.ResizeMode.Stretch),
-            (KIND, QHeaderView.ResizeMode.ResizeToContents),
-            (SEVERITY, QHeaderView.ResizeMode.ResizeToContents),
-            (ARR, QHeaderView.ResizeMode.ResizeToContents),
+        # Fixed widths from the font, not ResizeToContents: measuring thousands of rows on
+        # every refresh would cost more than computing the queue.
+        metrics = self.table.fontMetrics()
+        for column, sample in (
+            (DUE, "888 days overdue"),
+            (ACCOUNT, "Northwind Traders International"),
+            (KIND, "Action item"),
+            (SEVERITY, "Critical"),
+            (ARR, "$8,888,888"),
         ):
-            head.setSectionResizeMode(column, mode)
-        head.resizeSection(ACCOUNT, 200)
+            head.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            head.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        head.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.open_current())
         self.table.key_action.connect(self.run_action)
         self.table.category_key.connect(self._category_by_number)
@@ -355,14 +358,12 @@ class TodayPage(QWidget):
     def _rebuild_filters(self) -> None:
         queue = self.queue
         assert queue is not None
-        counts = queue.counts
-        wanted: list[tuple[str | None, str]] = [(None, f"All  {len(queue.items):,}")]
-        wanted += [(c.key, f"{c.label}  {counts.get(c.key, 0):,}") for c in queue.categories]
-        if [k for k, _ in wanted] != self._filter_keys:
+        wanted: list[str | None] = [None, *(c.key for c in queue.categories)]
+        if wanted != self._filter_keys:
             for button in self.filters.buttons():
                 self.filters.removeButton(button)
                 button.deleteLater()
-            for n, (key, _text) in enumerate(wanted):
+            for n, key in enumerate(wanted):
                 button = QPushButton()
                 button.setCheckable(True)
                 button.setObjectName(f"todayFilter_{key or 'all'}")
@@ -371,8 +372,16 @@ class TodayPage(QWidget):
                 self.filter_bar.insertWidget(n, button)
             if not self._filter_keys:
                 self.filter_bar.addStretch(1)
-            self._filter_keys = [k for k, _ in wanted]
-        for n, (key, text) in enumerate(wanted):
+            self._filter_keys = wanted
+        self._update_filter_counts()
+
+    def _update_filter_counts(self) -> None:
+        queue = self.queue
+        assert queue is not None
+        counts = queue.counts
+        for n, key in enumerate(self._filter_keys):
+            label = "All" if key is None else queue.label(key)
+            text = f"{label}  {len(queue.items) if key is None else counts.get(key, 0):,}"
             button = self.filters.button(n)
             button.setText(text)
             button.setAccessibleName(text)
@@ -448,7 +457,7 @@ class TodayPage(QWidget):
             messages.error(self, "Not snoozed", str(exc))
 
     def _put_aside(self, item: TodayItem, *, done: bool) -> None:
-        """Take a done or snoozed item out of the queue in place (no recompute)."""
+        """Take a done or snoozed item out of the queue in place (no recompute, no reset)."""
         if self.queue is not None:
             self.queue = dataclasses.replace(
                 self.queue,
@@ -456,8 +465,14 @@ class TodayPage(QWidget):
                 done=self.queue.done + done,
                 snoozed=self.queue.snoozed + (not done),
             )
-        row = self.model.row_of(item.key)
-        self._show(keep_key="", keep_row=row or 0)
+        row = self.model.remove(item.key)
+        if self.model.rowCount():
+            self.table.selectRow(min(row or 0, self.model.rowCount() - 1))
+            self._update_summary()
+            self._update_filter_counts()
+        else:
+            self._show(keep_key="")
+        self._update_buttons()
         verb = "Done" if done else "Snoozed"
         self.status_message.emit(f"{verb}: {item.account_name} — {item.title} (Ctrl+Z to undo)")
         if done and item.category in (td.MILESTONE, td.ACTION):
