@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
 
@@ -740,6 +740,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.backups.shutdown()
+        # A rescore still running would use the database after it is closed and the
+        # application is gone: stop it (its transaction rolls back) and wait for the thread.
+        self.recompute.cancel()
+        QThreadPool.globalInstance().waitForDone(10_000)
         super().closeEvent(event)
 
     def bring_forward(self) -> None:

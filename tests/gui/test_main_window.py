@@ -404,3 +404,18 @@ def test_a_touchpoint_cannot_be_in_the_future(qtbot) -> None:  # type: ignore[no
     )
     assert not dialog.save_button.isEnabled()
     assert "future" in dialog.error_label.text()
+
+
+def test_closing_during_a_rescore_waits_for_it(qtbot, demo_db, message_log) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from PySide6.QtCore import QThreadPool
+
+    later = TODAY + timedelta(days=3)
+    win = MainWindow(demo_db, today=later, demo=True)  # stale scores
+    qtbot.addWidget(win)
+    win.show()
+    assert win.recompute.start(later)
+    win.close()  # before any event is processed: the run is still going
+    # The run stopped (or finished) before the window let the database go.
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
