@@ -480,9 +480,17 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.today_page)
         self.today_page.table.setFocus()
 
-    def open_from_today(self, account_id: int) -> None:
+    def open_from_today(self, account_id: int, category: str = "") -> None:
+        """The account in the book, on the tab where the row's work is done."""
         self.pages.setCurrentWidget(self.splitter)
         self.go_to_account(account_id)
+        detail = self.detail
+        tab = {
+            "risk": detail.risks_tab,
+            "milestone": detail.onboarding_tab,
+            "renewal": getattr(detail, "renewal_tab", None),
+        }.get(category)
+        detail.tabs.setCurrentWidget(tab if tab is not None else detail.tabs.widget(0))
 
     def show_book(self) -> None:
         self.pages.setCurrentWidget(self.splitter)

@@ -161,7 +161,7 @@ class _SnoozeCommand(QUndoCommand):
 
 
 class TodayPage(QWidget):
-    open_requested = Signal(int)  # account id
+    open_requested = Signal(int, str)  # account id, the item's category
     touchpoint_requested = Signal(int, str)  # account id, touchpoint kind
     record_changed = Signal(int)  # a milestone or action item of this account changed
     status_message = Signal(str)
@@ -427,7 +427,7 @@ class TodayPage(QWidget):
             return
         assert item is not None
         if action == "open":
-            self.open_requested.emit(item.account_id)
+            self.open_requested.emit(item.account_id, item.category)
         elif action == "done":
             self.undo_stack.push(_DoneCommand(self, item))
         elif action in ("day", "week"):

@@ -108,6 +108,12 @@ def test_keyboard_moves_filters_and_opens(qtbot, window: MainWindow, book) -> No
     _press(qtbot, page, Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.splitter
     assert window.book.current_id() == book["globex"]
+    assert window.detail.tabs.currentIndex() == 0  # an action item: the overview
+    window.show_today()
+    page.select_key(f"milestone:{book['milestone']}")
+    _press(qtbot, page, Qt.Key.Key_Enter)
+    assert window.book.current_id() == book["acme"]
+    assert window.detail.tabs.currentWidget() is window.detail.onboarding_tab
 
 
 def test_done_completes_the_milestone_and_undo_reopens_it(
