@@ -152,6 +152,13 @@ class MainWindow(QMainWindow):
                 "Export the book to JSON, CSV, Excel or Markdown",
             )
         )
+        file_menu.addAction(
+            self._action(
+                "Export &calendar…",
+                self.export_calendar,
+                tip="Upcoming check-ins, QBRs/EBRs, milestones and renewals as an .ics file",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -397,6 +404,14 @@ class MainWindow(QMainWindow):
             item = self.today_page.current_item()
             return item.account_id if item else None
         return self.book.current_id()
+
+    def export_calendar(self) -> None:
+        from csmdesk.gui.calendar_ui import export_calendar
+
+        export_calendar(
+            self, self.db, self.today,
+            status=lambda text: self.statusBar().showMessage(text, 6000),
+        )  # fmt: skip
 
     def edit_account(self) -> None:
         if self.pages.currentWidget() is self.today_page:
