@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from csmdesk.domain.rhythm import MAX_DAYS, REVIEW_KINDS
 from csmdesk.models import ContactRole, Lifecycle, Segment
 
 SEGMENT_LABELS = {
@@ -57,6 +58,9 @@ class AccountDraft:
     owner: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     payment_issue: bool = False
+    # The account's own rhythm; None: by segment and lifecycle (cadence) or by segment (review).
+    cadence_days: int | None = None
+    review_kind: str | None = None
 
     def normalized(self) -> AccountDraft:
         return replace(
@@ -67,6 +71,8 @@ class AccountDraft:
             owner=(self.owner or "").strip() or None,
             currency=self.currency.strip().upper() or "USD",
             tags=normalize_tags(self.tags),
+            cadence_days=self.cadence_days or None,  # 0 has always meant "by segment"
+            review_kind=(self.review_kind or "").strip().lower() or None,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -129,6 +135,13 @@ def validate_account(draft: AccountDraft) -> dict[str, str]:
         errors["licensed_seats"] = "Seats cannot be negative."
     if draft.contract_start and draft.renewal_date and draft.renewal_date < draft.contract_start:
         errors["renewal_date"] = "The renewal date cannot be before the contract start."
+    if draft.cadence_days is not None and not 1 <= draft.cadence_days <= MAX_DAYS:
+        errors["cadence_days"] = (
+            f"Check in every 1 to {MAX_DAYS} days, or leave it to the segment's cadence."
+        )
+    kind = (draft.review_kind or "").strip().lower()
+    if kind and kind not in REVIEW_KINDS:
+        errors["review_kind"] = f"Unknown review kind '{draft.review_kind}' (QBR or EBR)."
     return errors
 
 

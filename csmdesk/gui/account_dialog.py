@@ -14,6 +14,7 @@ from csmdesk.domain.accounts import (
     validate_account,
 )
 from csmdesk.domain.money import MoneyError, format_amount, parse_money
+from csmdesk.domain.rhythm import REVIEW_KINDS, REVIEW_LABELS
 from csmdesk.gui.forms.ui_account_dialog import Ui_AccountDialog
 from csmdesk.gui.widgets import get_date, make_optional, mark_invalid, set_date
 from csmdesk.models import Lifecycle, Segment
@@ -42,6 +43,9 @@ class AccountDialog(QDialog):
         for stage in Lifecycle:
             ui.lifecycleCombo.addItem(LIFECYCLE_LABELS[stage], stage.value)
         ui.currencyCombo.addItems(CURRENCIES)
+        ui.reviewCombo.addItem("By segment", None)
+        for kind in REVIEW_KINDS:
+            ui.reviewCombo.addItem(REVIEW_LABELS[kind], kind)
         make_optional(ui.contractStartEdit)
         make_optional(ui.renewalEdit)
         ui.errorLabel.setObjectName("errorLabel")
@@ -67,6 +71,8 @@ class AccountDialog(QDialog):
         ui.contractStartEdit.dateChanged.connect(self._revalidate)
         ui.renewalEdit.dateChanged.connect(self._revalidate)
         ui.paymentIssueCheck.toggled.connect(self._revalidate)
+        ui.cadenceSpin.valueChanged.connect(self._revalidate)
+        ui.reviewCombo.currentIndexChanged.connect(self._revalidate)
         self._revalidate()
         ui.nameEdit.setFocus()
 
@@ -86,6 +92,8 @@ class AccountDialog(QDialog):
         ui.ownerEdit.setText(draft.owner or "")
         ui.tagsEdit.setText(", ".join(draft.tags))
         ui.paymentIssueCheck.setChecked(draft.payment_issue)
+        ui.cadenceSpin.setValue(draft.cadence_days or 0)  # 0 shows as "By segment"
+        ui.reviewCombo.setCurrentIndex(max(0, ui.reviewCombo.findData(draft.review_kind)))
 
     def _read(self) -> tuple[AccountDraft | None, dict[str, str]]:
         ui = self.ui
@@ -117,6 +125,8 @@ class AccountDialog(QDialog):
             owner=ui.ownerEdit.text(),
             tags=normalize_tags(ui.tagsEdit.text()),
             payment_issue=ui.paymentIssueCheck.isChecked(),
+            cadence_days=ui.cadenceSpin.value() or None,
+            review_kind=ui.reviewCombo.currentData(),
         )
         errors.update({k: v for k, v in validate_account(draft).items() if k not in errors})
         return (None if errors else draft.normalized()), errors

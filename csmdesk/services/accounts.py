@@ -121,6 +121,8 @@ def draft_of(account: Account) -> AccountDraft:
         owner=account.owner,
         tags=normalize_tags(account.tags),
         payment_issue=account.payment_issue,
+        cadence_days=account.cadence_days,
+        review_kind=account.review_kind,
     )
 
 

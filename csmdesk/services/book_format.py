@@ -21,6 +21,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 
+from csmdesk.domain.rhythm import REVIEW_KINDS
 from csmdesk.models import (
     Account,
     ActionItem,
@@ -152,6 +153,8 @@ SECTIONS: tuple[Section, ...] = (
             Field("owner", Kind.TEXT_OR_NULL),
             Field("tags", Kind.TEXT, default=""),
             Field("payment_issue", Kind.BOOL, default=False),
+            Field("cadence_days", Kind.INT_OR_NULL),
+            Field("review_kind", Kind.ENUM, choices=REVIEW_KINDS),
             Field("archived_at", Kind.DATETIME_OR_NULL),
             *_STAMPS,
         ),

@@ -111,6 +111,8 @@ def _sheets() -> tuple[Sheet, ...]:
         ("owner", "text", A.c.owner),
         ("tags", "text", A.c.tags),
         ("payment_issue", "bool", A.c.payment_issue),
+        ("cadence_days", "int", A.c.cadence_days),
+        ("review_kind", "text", A.c.review_kind),
         ("archived", "bool", A.c.archived_at.is_not(None)),
         ("hubspot_id", "text", hs.c.external_id),
         ("salesforce_id", "text", sf.c.external_id),

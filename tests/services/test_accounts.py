@@ -122,3 +122,90 @@ def test_draft_round_trip(db) -> None:  # type: ignore[no-untyped-def]
     a = accounts.create_account(db, _acme(payment_issue=True, licensed_seats=40, owner="Sam"))
     draft = accounts.draft_of(accounts.get_account(db, a.id))
     assert draft == _acme(payment_issue=True, licensed_seats=40, owner="Sam").normalized()
+
+
+def test_account_keeps_its_own_cadence_and_review_kind(db) -> None:  # type: ignore[no-untyped-def]
+    a = accounts.create_account(db, _acme(cadence_days=14, review_kind="QBR"))
+    saved = accounts.get_account(db, a.id)
+    assert (saved.cadence_days, saved.review_kind) == (14, "qbr")
+    draft = accounts.draft_of(saved)
+    assert (draft.cadence_days, draft.review_kind) == (14, "qbr")
+    accounts.update_account(db, a.id, _acme(cadence_days=21, review_kind="ebr"))
+    again = accounts.get_account(db, a.id)
+    assert (again.cadence_days, again.review_kind) == (21, "ebr")
+
+
+def test_clearing_the_own_rhythm_goes_back_to_by_segment(db) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services import rhythm
+
+    a = accounts.create_account(db, _acme(cadence_days=14, review_kind="qbr"))
+    accounts.update_account(db, a.id, _acme(cadence_days=None, review_kind=None))
+    saved = accounts.get_account(db, a.id)
+    assert (saved.cadence_days, saved.review_kind) == (None, None)
+    got = rhythm.account_rhythm(db, a.id, date(2026, 6, 1))
+    assert (got.cadence_days, got.cadence_is_own, got.review_kind) == (30, False, "ebr")
+    accounts.update_account(db, a.id, _acme(cadence_days=0))  # 0 has always meant by segment
+    assert accounts.get_account(db, a.id).cadence_days is None
+
+
+@pytest.mark.parametrize("bad", [-1, 367, 10_000])
+def test_cadence_outside_1_to_366_days_is_refused(db, bad: int) -> None:  # type: ignore[no-untyped-def]
+    a = accounts.create_account(db, _acme(cadence_days=30))
+    with pytest.raises(ValidationError) as info:
+        accounts.update_account(db, a.id, _acme(cadence_days=bad))
+    assert set(info.value.errors) == {"cadence_days"}
+    assert "1 to 366 days" in info.value.errors["cadence_days"]
+    assert accounts.get_account(db, a.id).cadence_days == 30
+    with pytest.raises(ValidationError):
+        accounts.create_account(db, _acme(name="Bluefin", cadence_days=bad))
+    assert len(accounts.list_book(db)) == 1
+
+
+def test_unknown_review_kind_is_refused(db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as info:
+        accounts.create_account(db, _acme(review_kind="mbr"))
+    assert set(info.value.errors) == {"review_kind"}
+
+
+def test_csv_import_keeps_an_accounts_own_rhythm_and_can_set_it(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services import importing
+
+    a = accounts.create_account(db, _acme(cadence_days=14, review_kind="qbr"))
+    b = accounts.create_account(db, _acme(name="Bluefin", domain="bluefin.io"))
+    path = tmp_path / "book.csv"
+    path.write_text(
+        "Account,Domain,Owner,cadence_days,review_kind\n"
+        "Acme Robotics,acme.com,Sam,,\n"
+        "Bluefin,bluefin.io,Sam,21,EBR\n"
+    )
+    plan = importing.prepare(db, path)
+    assert plan.ok, [(o.line, o.reasons) for o in plan.errors]
+    importing.commit_plan(db, plan, today=date(2026, 6, 1))
+    acme, bluefin = accounts.get_account(db, a.id), accounts.get_account(db, b.id)
+    assert (acme.owner, acme.cadence_days, acme.review_kind) == ("Sam", 14, "qbr")
+    assert (bluefin.cadence_days, bluefin.review_kind) == (21, "ebr")
+
+
+def test_book_file_carries_the_own_rhythm(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from csmdesk.services.book_json import import_book_json
+    from csmdesk.services.export import export_book
+    from csmdesk.store import open_database
+
+    accounts.create_account(db, _acme(cadence_days=14, review_kind="qbr"))
+    accounts.create_account(db, _acme(name="Bluefin", domain="bluefin.io"))
+    export_book(db, "json", tmp_path / "book.json")
+    data = json.loads((tmp_path / "book.json").read_text())
+    assert {r["name"]: (r["cadence_days"], r["review_kind"]) for r in data["accounts"]} == {
+        "Acme Robotics": (14, "qbr"),
+        "Bluefin": (None, None),
+    }
+    other = open_database(tmp_path / "other.db")
+    try:
+        import_book_json(other, tmp_path / "book.json")
+        got = {r.name: r.id for r in accounts.list_book(other)}
+        acme = accounts.get_account(other, got["Acme Robotics"])
+        assert (acme.cadence_days, acme.review_kind) == (14, "qbr")
+    finally:
+        other.close()

@@ -38,7 +38,8 @@ from csmdesk.store import Database
 
 ACCOUNT_COLUMNS = [
     "id", "name", "domain", "segment", "industry", "arr", "currency", "contract_start",
-    "renewal_date", "lifecycle", "licensed_seats", "owner", "tags", "payment_issue", "archived",
+    "renewal_date", "lifecycle", "licensed_seats", "owner", "tags", "payment_issue",
+    "cadence_days", "review_kind", "archived",
     "hubspot_id", "salesforce_id", "created_at", "updated_at",
 ]  # fmt: skip
 CONTACT_COLUMNS = [

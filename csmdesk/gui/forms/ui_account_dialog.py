@@ -1,4 +1,4 @@
-# source-sha256: 649b4b8091de64af6e994676ceab158de4ad22399d1276be7486404f4cc111ed
+# source-sha256: 571d5314e3fb38bbd8043a1baca95ffee53ccc6dafee3970f2f8b6e7deeec88f
 # -*- coding: utf-8 -*-
 
 ################################################################################
@@ -18,13 +18,13 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QComboBox,
     QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
     QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
-    QSpacerItem, QVBoxLayout, QWidget)
+    QSpacerItem, QSpinBox, QVBoxLayout, QWidget)
 
 class Ui_AccountDialog(object):
     def setupUi(self, AccountDialog):
         if not AccountDialog.objectName():
             AccountDialog.setObjectName(u"AccountDialog")
-        AccountDialog.resize(520, 560)
+        AccountDialog.resize(520, 620)
         self.mainLayout = QVBoxLayout(AccountDialog)
         self.mainLayout.setObjectName(u"mainLayout")
         self.formLayout = QFormLayout()
@@ -153,10 +153,32 @@ class Ui_AccountDialog(object):
 
         self.formLayout.setWidget(10, QFormLayout.ItemRole.FieldRole, self.tagsEdit)
 
+        self.cadenceLabel = QLabel(AccountDialog)
+        self.cadenceLabel.setObjectName(u"cadenceLabel")
+
+        self.formLayout.setWidget(11, QFormLayout.ItemRole.LabelRole, self.cadenceLabel)
+
+        self.cadenceSpin = QSpinBox(AccountDialog)
+        self.cadenceSpin.setObjectName(u"cadenceSpin")
+        self.cadenceSpin.setMinimum(0)
+        self.cadenceSpin.setMaximum(366)
+
+        self.formLayout.setWidget(11, QFormLayout.ItemRole.FieldRole, self.cadenceSpin)
+
+        self.reviewLabel = QLabel(AccountDialog)
+        self.reviewLabel.setObjectName(u"reviewLabel")
+
+        self.formLayout.setWidget(12, QFormLayout.ItemRole.LabelRole, self.reviewLabel)
+
+        self.reviewCombo = QComboBox(AccountDialog)
+        self.reviewCombo.setObjectName(u"reviewCombo")
+
+        self.formLayout.setWidget(12, QFormLayout.ItemRole.FieldRole, self.reviewCombo)
+
         self.paymentIssueCheck = QCheckBox(AccountDialog)
         self.paymentIssueCheck.setObjectName(u"paymentIssueCheck")
 
-        self.formLayout.setWidget(11, QFormLayout.ItemRole.FieldRole, self.paymentIssueCheck)
+        self.formLayout.setWidget(13, QFormLayout.ItemRole.FieldRole, self.paymentIssueCheck)
 
 
         self.mainLayout.addLayout(self.formLayout)
@@ -195,6 +217,8 @@ class Ui_AccountDialog(object):
         self.seatsLabel.setBuddy(self.seatsEdit)
         self.ownerLabel.setBuddy(self.ownerEdit)
         self.tagsLabel.setBuddy(self.tagsEdit)
+        self.cadenceLabel.setBuddy(self.cadenceSpin)
+        self.reviewLabel.setBuddy(self.reviewCombo)
 #endif // QT_CONFIG(shortcut)
         QWidget.setTabOrder(self.nameEdit, self.domainEdit)
         QWidget.setTabOrder(self.domainEdit, self.segmentCombo)
@@ -207,7 +231,9 @@ class Ui_AccountDialog(object):
         QWidget.setTabOrder(self.renewalEdit, self.seatsEdit)
         QWidget.setTabOrder(self.seatsEdit, self.ownerEdit)
         QWidget.setTabOrder(self.ownerEdit, self.tagsEdit)
-        QWidget.setTabOrder(self.tagsEdit, self.paymentIssueCheck)
+        QWidget.setTabOrder(self.tagsEdit, self.cadenceSpin)
+        QWidget.setTabOrder(self.cadenceSpin, self.reviewCombo)
+        QWidget.setTabOrder(self.reviewCombo, self.paymentIssueCheck)
 
         self.retranslateUi(AccountDialog)
 
@@ -270,6 +296,25 @@ class Ui_AccountDialog(object):
 #if QT_CONFIG(accessibility)
         self.tagsEdit.setAccessibleName(QCoreApplication.translate("AccountDialog", u"Tags", None))
 #endif // QT_CONFIG(accessibility)
+        self.cadenceLabel.setText(QCoreApplication.translate("AccountDialog", u"Check &in every", None))
+#if QT_CONFIG(accessibility)
+        self.cadenceSpin.setAccessibleName(QCoreApplication.translate("AccountDialog", u"Check in every (days)", None))
+#endif // QT_CONFIG(accessibility)
+#if QT_CONFIG(accessibility)
+        self.cadenceSpin.setAccessibleDescription(QCoreApplication.translate("AccountDialog", u"Days between touchpoints for this account; By segment uses the cadence of its segment and lifecycle stage", None))
+#endif // QT_CONFIG(accessibility)
+#if QT_CONFIG(tooltip)
+        self.cadenceSpin.setToolTip(QCoreApplication.translate("AccountDialog", u"Days between touchpoints for this account. By segment: the cadence of its segment and lifecycle stage (Rhythm settings).", None))
+#endif // QT_CONFIG(tooltip)
+        self.cadenceSpin.setSpecialValueText(QCoreApplication.translate("AccountDialog", u"By segment", None))
+        self.cadenceSpin.setSuffix(QCoreApplication.translate("AccountDialog", u" days", None))
+        self.reviewLabel.setText(QCoreApplication.translate("AccountDialog", u"Re&views", None))
+#if QT_CONFIG(accessibility)
+        self.reviewCombo.setAccessibleName(QCoreApplication.translate("AccountDialog", u"Review kind", None))
+#endif // QT_CONFIG(accessibility)
+#if QT_CONFIG(tooltip)
+        self.reviewCombo.setToolTip(QCoreApplication.translate("AccountDialog", u"Whether this account holds quarterly business reviews (QBR) or executive business reviews (EBR). By segment: as the Rhythm settings say for its segment.", None))
+#endif // QT_CONFIG(tooltip)
         self.paymentIssueCheck.setText(QCoreApplication.translate("AccountDialog", u"&Payment issue flagged", None))
 #if QT_CONFIG(accessibility)
         self.warningLabel.setAccessibleName(QCoreApplication.translate("AccountDialog", u"Warnings", None))

@@ -52,6 +52,8 @@ def load_book(db: Database, note_bodies: Iterable[str] = ()) -> Book:
         col(Account.tags),
         col(Account.payment_issue),
         col(Account.archived_at),
+        col(Account.cadence_days),
+        col(Account.review_kind),
     )
     book = Book({}, {}, {}, {}, {}, {}, {})
     with db.engine.connect() as conn:
@@ -74,6 +76,8 @@ def load_book(db: Database, note_bodies: Iterable[str] = ()) -> Book:
                 tags,
                 pay,
                 archived_at,
+                cadence,
+                review,
             ) = fields
             if archived_at is not None:
                 book.archived.add(account_id)
@@ -91,6 +95,8 @@ def load_book(db: Database, note_bodies: Iterable[str] = ()) -> Book:
                 owner=owner,
                 tags=convert.tags(tags),
                 payment_issue=pay,
+                cadence_days=cadence,
+                review_kind=review,
             )
             book.by_uid[uid] = account_id
             if dom:

@@ -176,6 +176,13 @@ ACCOUNT_TARGETS: tuple[Target, ...] = (
         "bool",
         ("paymentissue", "paymentproblem", "billingissue", "pastdue", "overdueinvoice"),
     ),
+    Target(
+        "cadence_days",
+        "Check in every (days)",
+        "int",
+        ("cadencedays", "touchpointcadence", "checkineverydays"),
+    ),
+    Target("review_kind", "Reviews (QBR or EBR)", "text", ("reviewkind", "reviewtype")),
     Target("archived", "Archived", "bool", ("archived",)),
     Target("hubspot_id", "HubSpot company ID", "id", ("hubspotid", "hubspotcompanyid")),
     Target(

@@ -157,6 +157,8 @@ _DRAFT_FIELDS = (
     "licensed_seats",
     "owner",
     "payment_issue",
+    "cadence_days",
+    "review_kind",
 )
 _SEGMENTS = {s.value for s in Segment}
 _STAGES = {s.value for s in Lifecycle}
@@ -166,6 +168,8 @@ _LABELS = {
     "renewal_date": "Renewal",
     "licensed_seats": "Seats",
     "payment_issue": "Payment issue",
+    "cadence_days": "Check in every (days)",
+    "review_kind": "Reviews",
     "tags": "Tags",
 }
 
@@ -177,6 +181,8 @@ def _show(field_name: str, value: Any, draft: AccountDraft) -> str:
         return format_money(value, draft.currency)
     if field_name == "segment":
         return SEGMENT_LABELS.get(Segment(value), value) if value in _SEGMENTS else str(value)
+    if field_name == "review_kind":
+        return str(value).upper()
     if field_name == "lifecycle":
         return LIFECYCLE_LABELS.get(Lifecycle(value), value) if value in _STAGES else str(value)
     if isinstance(value, tuple):
