@@ -8,6 +8,7 @@ Clicking a band's bar, or a band in the headline (keyboard too), emits ``band_ch
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QStackedWidget,
@@ -23,11 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from csmdesk.domain.money import SYMBOL_FOR, minor_factor
+from csmdesk.domain.rhythm import REVIEW_LABELS
 from csmdesk.gui.book_model import BAND_LABELS
 from csmdesk.gui.charts.data import BAND_LABELS as CHART_BAND_LABELS
 from csmdesk.gui.charts.data import compact_money
 from csmdesk.gui.charts.style import ChartStyle
-from csmdesk.services.book_health import BANDS, UNSCORED, BookHealth, book_health
+from csmdesk.services.book_health import (
+    BANDS,
+    UNSCORED,
+    BookHealth,
+    RhythmMeasures,
+    book_health,
+    rhythm_measures,
+)
 from csmdesk.store import Database
 
 if TYPE_CHECKING:
@@ -117,6 +128,172 @@ def currency_note(data: BookHealth) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Measure:
+    """One tile of the rhythm line: a title, the figure, the count behind it, a definition."""
+
+    key: str
+    title: str
+    figure: str  # "78%", "24 days" or "—" when there is nothing to measure
+    detail: str  # "7 of 9 within 30 days", or why there is no figure
+    definition: str
+    meets: bool | None = None  # against a benchmark, when the measure has one
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"  # no %-d: Windows' strftime lacks it
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def rhythm_tiles(m: RhythmMeasures) -> list[Measure]:
+    """The three measures of the last 12 months, worded for the page; never "0%" for no data."""
+    period = f"the last {m.months} months ({_day(m.start)} to {_day(m.today)})"
+    on_time = m.onboarding.on_time
+    window = on_time.within_window
+    benchmark = _percent(on_time.benchmark)
+    pending = len(window.pending)
+    waiting = f" · {pending:,} still in progress" if pending else ""
+    title = f"On-time onboarding · benchmark {benchmark}+"
+    if not m.onboardings:
+        onboarding = Measure("on_time", title, "—", "No onboardings in the period", "")
+    elif window.value is None:
+        onboarding = Measure(
+            "on_time",
+            title,
+            "—",
+            f"None of {_plural(m.onboardings, 'onboarding')} has finished its first "
+            f"{on_time.within_days} days yet",
+            "",
+        )
+    else:
+        onboarding = Measure(
+            "on_time",
+            title,
+            _percent(window.value),
+            f"{len(window.on_time):,} of {window.measured:,} within {on_time.within_days} days"
+            f"{waiting}",
+            "",
+            window.value >= on_time.benchmark,
+        )
+    onboarding = _with_definition(
+        onboarding,
+        f"Of the onboarding plans started in {period}, one per account (its latest), the share "
+        f"that completed every milestone due in the first {on_time.within_days} days by day "
+        f"{on_time.within_days}. Skipped milestones do not count; plans still inside their "
+        f"first {on_time.within_days} days are left out until they finish. Benchmark: "
+        f"{benchmark} or more.",
+    )
+    first = m.onboarding.first_value
+    not_yet = len(first.waiting)
+    if first.median_days is None:
+        value = Measure(
+            "first_value",
+            "Time to first value",
+            "—",
+            "No onboardings in the period"
+            if not m.onboardings
+            else f"No first value reached yet ({not_yet:,} waiting)"
+            if not_yet
+            else "No first-value milestone in these plans",
+            "",
+        )
+    else:
+        days = first.median_days
+        shown = f"{days:g}" if float(days).is_integer() else f"{days:.1f}"
+        value = Measure(
+            "first_value",
+            "Time to first value",
+            f"{shown} days",
+            f"median of {_plural(len(first.reached), 'account')}"
+            + (f" · {not_yet:,} not reached yet" if not_yet else ""),
+            "",
+        )
+    value = _with_definition(
+        value,
+        f"The median number of days from the plan start to the completion of its first-value "
+        f"milestone, over the onboarding plans started in {period} that have reached it.",
+    )
+    reviews = m.reviews
+    kinds = "/".join(f"{label}s" for label in REVIEW_LABELS.values())
+    if reviews.share is None:
+        review = Measure(
+            "reviews", f"{kinds} on schedule", "—", "No reviews fell due in the period", ""
+        )
+    else:
+        review = Measure(
+            "reviews",
+            f"{kinds} on schedule",
+            _percent(reviews.share),
+            f"{reviews.held:,} of {reviews.due:,} held by their due date",
+            "",
+        )
+    review = _with_definition(
+        review,
+        f"Of the business reviews (QBR or EBR) that fell due in {period}, the share held by "
+        f"their due date. One is due every {_plural(m.review_months, 'month')} from the "
+        "contract start, then from the last review held; a review due today counts once it "
+        "is held. Archived accounts are left out.",
+    )
+    return [onboarding, value, review]
+
+
+def _with_definition(measure: Measure, definition: str) -> Measure:
+    return replace(measure, definition=definition)
+
+
+def rhythm_heading(m: RhythmMeasures) -> str:
+    return f"Rhythm over the last {m.months} months, {_day(m.start)} to {_day(m.today)}"
+
+
+class MeasureTile(QFrame):
+    """A small framed tile: the title, the figure large, the count behind it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("measureTile")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # so its definition reaches a reader
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(0)
+        self.title = QLabel()
+        self.title.setObjectName("measureTitle")
+        self.figure = QLabel()
+        self.figure.setObjectName("measureFigure")
+        font = QFont(self.figure.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.figure.setFont(font)
+        self.detail = QLabel()
+        self.detail.setObjectName("measureDetail")
+        self.detail.setWordWrap(True)
+        for label in (self.title, self.figure, self.detail):
+            layout.addWidget(label)
+        self.measure: Measure | None = None
+
+    def show_measure(self, measure: Measure, style: ChartStyle) -> None:
+        self.measure = measure
+        self.title.setText(measure.title)
+        self.figure.setText(measure.figure)
+        self.detail.setText(measure.detail)
+        colour = (
+            ""
+            if measure.meets is None
+            else f"color: {style.band('healthy' if measure.meets else 'watch')};"
+        )
+        self.figure.setStyleSheet(colour)
+        self.setToolTip(measure.definition)
+        self.setAccessibleName(f"{measure.title}: {measure.figure}")
+        self.setAccessibleDescription(f"{measure.detail}. {measure.definition}")
+
+
 class BookHealthPage(QWidget):
     """Book-level health: a headline, accounts and ARR by band, renewals by month."""
 
@@ -126,6 +303,7 @@ class BookHealthPage(QWidget):
         super().__init__(parent)
         self.db, self.today = db, today
         self.data: BookHealth | None = None
+        self.measures: RhythmMeasures | None = None
         self.bands_chart: BandsChart | None = None
         self.renewals_chart: RenewalsChart | None = None
         self._data_stale = True
@@ -172,6 +350,21 @@ class BookHealthPage(QWidget):
         layout.addWidget(self.headline)
         layout.addWidget(self.summary)
         layout.addWidget(self.note)
+        self.rhythm_heading = QLabel()
+        self.rhythm_heading.setObjectName("bookHealthRhythmHeading")
+        heading_font = QFont(self.rhythm_heading.font())
+        heading_font.setBold(True)
+        self.rhythm_heading.setFont(heading_font)
+        layout.addSpacing(4)
+        layout.addWidget(self.rhythm_heading)
+        tiles = QHBoxLayout()
+        tiles.setSpacing(8)
+        self.tiles: dict[str, MeasureTile] = {}
+        for key in ("on_time", "first_value", "reviews"):
+            tile = MeasureTile(self.content)
+            tiles.addWidget(tile, 1)
+            self.tiles[key] = tile
+        layout.addLayout(tiles)
         self.chart_box = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.chart_box.setSpacing(8)
         layout.addLayout(self.chart_box, 1)
@@ -196,6 +389,7 @@ class BookHealthPage(QWidget):
             return
         self._data_stale = False
         self.data = book_health(self.db, self.today)
+        self.measures = None if self.data.is_empty else rhythm_measures(self.db, self.today)
         self._show(self.data)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -219,6 +413,10 @@ class BookHealthPage(QWidget):
         if self.data is not None and not self.data.is_empty:
             style = ChartStyle.from_palette(self.palette())
             self.headline.setText(headline_html(self.data, style))
+            if self.measures is not None:
+                self.rhythm_heading.setText(rhythm_heading(self.measures))
+                for measure in rhythm_tiles(self.measures):
+                    self.tiles[measure.key].show_measure(measure, style)
 
     # --- charts ---------------------------------------------------------------------------
 

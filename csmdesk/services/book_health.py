@@ -1,4 +1,5 @@
-"""The health of the whole book: accounts and ARR by band, and the renewals of the next year.
+"""The health of the whole book: accounts and ARR by band, the renewals of the next year,
+and the rhythm of the last year (:func:`rhythm_measures`).
 
 Reads each account's cached score (``healthscore``, kept by :mod:`csmdesk.services.health`)
 beside the account itself, in one query over the active book. Money is summed in one
@@ -11,13 +12,17 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from csmdesk.domain.rhythm import add_months
 from csmdesk.models import Account, HealthScore, Lifecycle
+from csmdesk.services import onboarding, rhythm
+from csmdesk.services.onboarding import OnboardingMeasures
+from csmdesk.services.rhythm import BookReviews
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
@@ -137,4 +142,38 @@ def book_health(db: Database, today: date) -> BookHealth:
         renewals_minor=renewals,
         renewal_total_minor=sum(sum(values) for values in renewals.values()),
         account_ids=ids,
+    )
+
+
+@dataclass(frozen=True)
+class RhythmMeasures:
+    """The book's rhythm over the ``months`` before ``today``: onboardings started in the
+    period (on time within their first 30 days; time to first value) and the QBRs/EBRs that
+    fell due in it (held by their due date)."""
+
+    start: date
+    today: date
+    months: int
+    onboarding: OnboardingMeasures
+    reviews: BookReviews
+    review_months: int
+
+    @property
+    def onboardings(self) -> int:
+        """Onboarding plans started in the period (one per account, its latest)."""
+        return len(self.onboarding.runs)
+
+
+def rhythm_measures(db: Database, today: date, months: int = MONTHS_AHEAD) -> RhythmMeasures:
+    """On-time onboarding, time to first value and reviews on schedule over the last
+    ``months``: from the day after ``today`` minus ``months`` through ``today``."""
+    start = add_months(today, -months) + timedelta(days=1)
+    settings = rhythm.load_settings(db)
+    return RhythmMeasures(
+        start=start,
+        today=today,
+        months=months,
+        onboarding=onboarding.onboarding_measures(db, start, today, today),
+        reviews=rhythm.reviews_on_schedule(db, (start, today), as_of=today, settings=settings),
+        review_months=settings.review_months,
     )

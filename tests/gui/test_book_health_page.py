@@ -184,3 +184,50 @@ def test_headline_dots_follow_the_theme(qtbot, page: BookHealthPage, qapp) -> No
         apply_theme(qapp, "system")
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+
+
+def test_rhythm_tiles_show_the_demo_books_last_12_months(page: BookHealthPage, demo_db) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services.book_health import rhythm_measures
+
+    expected = rhythm_measures(demo_db, TODAY)
+    assert page.measures == expected
+    window = expected.onboarding.on_time.within_window
+    assert window.measured > 0 and expected.reviews.due > 0  # the demo book has both
+    on_time = page.tiles["on_time"]
+    assert on_time.figure.text() == f"{round(window.value * 100)}%"
+    assert f"{len(window.on_time)} of {window.measured} within 30 days" in on_time.detail.text()
+    assert "benchmark 90%+" in on_time.title.text()
+    reviews = page.tiles["reviews"]
+    assert reviews.title.text() == "QBRs/EBRs on schedule"
+    assert f"{expected.reviews.held} of {expected.reviews.due} held" in reviews.detail.text()
+    first = page.tiles["first_value"]
+    assert first.figure.text().endswith(" days") and "median of" in first.detail.text()
+    for tile in page.tiles.values():
+        assert tile.toolTip() and tile.accessibleName().startswith(tile.title.text())
+    assert "share held by their due date" in reviews.toolTip()
+    assert "last 12 months" in page.rhythm_heading.text()
+
+
+def test_rhythm_is_computed_on_refresh_not_on_paint(qtbot, page: BookHealthPage) -> None:  # type: ignore[no-untyped-def]
+    measures = page.measures
+    page.repaint()
+    page.resize(900, 600)
+    qtbot.wait(10)
+    assert page.measures is measures
+    page.refresh()
+    assert page.measures is not measures and page.measures == measures
+
+
+def test_no_onboardings_or_reviews_say_so_instead_of_zero(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    accounts.create_account(db, AccountDraft(name="Zenith", lifecycle="mature"))
+    widget = BookHealthPage(db, TODAY)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    texts = {k: (t.figure.text(), t.detail.text()) for k, t in widget.tiles.items()}
+    assert texts == {
+        "on_time": ("—", "No onboardings in the period"),
+        "first_value": ("—", "No onboardings in the period"),
+        "reviews": ("—", "No reviews fell due in the period"),
+    }
+    assert not any("0%" in f for f, _ in texts.values())
