@@ -77,6 +77,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from csmdesk.domain import rhythm as rhythm_rules
+from csmdesk.domain.rhythm import RhythmSettings
 from csmdesk.models import ContactRole, Lifecycle, Segment
 
 MINUS = "\u2212"
@@ -222,6 +224,8 @@ class AccountFacts:
     people: tuple[Person, ...]
     override: Override | None = None
     cadence_days: int | None = None
+    # The CSM's rhythm settings (segment and onboarding cadences); None: the defaults below.
+    rhythm: RhythmSettings | None = None
 
 
 _CADENCE: dict[str, int] = {Segment.ENTERPRISE: 30, Segment.MID_MARKET: 45, Segment.SMB: 90}
@@ -241,9 +245,14 @@ def default_cadence(segment: str, lifecycle: str, contract_start: date | None, o
 
 
 def cadence_for(facts: AccountFacts, on: date) -> int:
-    """The account's own ``cadence_days`` when set above 0, else ``default_cadence``."""
+    """The account's own ``cadence_days`` when set above 0, else the rhythm settings' cadence
+    (``default_cadence`` when the facts carry none; the same days with the default settings)."""
     if facts.cadence_days is not None and facts.cadence_days > 0:
         return facts.cadence_days
+    if facts.rhythm is not None:
+        return rhythm_rules.cadence_days(
+            facts.segment, facts.lifecycle, facts.contract_start, on, settings=facts.rhythm
+        )
     return default_cadence(facts.segment, facts.lifecycle, facts.contract_start, on)
 
 

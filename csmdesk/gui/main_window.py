@@ -261,6 +261,13 @@ class MainWindow(QMainWindow):
         health_menu.addAction(self._action("Re&compute the whole book", self.recompute_book))
         health_menu.addAction(self._action("Health &settings…", self.edit_health_settings))
         health_menu.addAction(self._action("Signal &keywords…", self.edit_signal_keywords))
+        health_menu.addAction(
+            self._action(
+                "Rh&ythm settings…",
+                self.edit_rhythm_settings,
+                tip="How often to check in, when reviews fall due, and the renewal windows",
+            )
+        )
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About CSM Desk", self.show_about))
@@ -677,6 +684,14 @@ class MainWindow(QMainWindow):
             signal_service.save_settings(self.db, settings)
             self.recompute_book()
 
+    def edit_rhythm_settings(self) -> None:
+        from csmdesk.gui.rhythm_ui import edit_rhythm_settings
+
+        if edit_rhythm_settings(self, self.db):
+            self.today_page.refresh()  # check-ins, reviews and renewal windows fall due anew
+            self.book_health.refresh()  # reviews on schedule depend on the months between them
+            self._show_account(self.book.current_id())  # the detail's rhythm facts
+            self.recompute_book()  # touchpoint recency and the lapsed-cadence risk
     # --- backups ---------------------------------------------------------------------------
     def _start_backups(self) -> None:
         from csmdesk.gui.backup_ui import BackupController

@@ -34,6 +34,7 @@ from csmdesk.models import (
     Touchpoint,
     utcnow,
 )
+from csmdesk.services import rhythm as rhythm_service
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def gather_facts(
         for account_id, band, reason, set_on, expires_on in override_rows:
             overrides[account_id] = Override(Band(band), reason, set_on, expires_on)
     facts: dict[int, AccountFacts] = {}
+    settings = rhythm_service.load_settings(db)
     for account_id, seats, segment, lifecycle, start, renewal, payment, cadence in accounts:
         facts[account_id] = AccountFacts(
             seats=seats,
@@ -166,6 +168,7 @@ def gather_facts(
             touchpoints=tuple(touchpoints.get(account_id, ())),
             people=tuple(people.get(account_id, ())),
             override=overrides.get(account_id),
+            rhythm=settings,
         )
     return facts
 

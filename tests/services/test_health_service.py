@@ -121,3 +121,24 @@ def test_the_accounts_own_cadence_counts(db, acme: int) -> None:  # type: ignore
     with db.session() as s:
         s.execute(update(Account).where(Account.id == acme).values(cadence_days=14))
     assert health.gather_facts(db, TODAY)[acme].cadence_days == 14
+
+
+def test_scoring_follows_the_rhythm_settings_cadence(db, acme: int) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, time
+
+    from csmdesk.domain.rhythm import RhythmSettings
+    from csmdesk.services import rhythm, signals
+
+    when = datetime.combine(TODAY - timedelta(days=40), time(15), tzinfo=UTC)
+    records.log_touchpoint(db, acme, "call", when)
+    facts = health.gather_facts(db, TODAY)[acme]
+    assert health.health.cadence_for(facts, TODAY) == 30  # enterprise default
+    health.recompute(db, TODAY)
+    found = {r.kind: r for r in signals.list_risks(db, acme) if r.status != "resolved"}
+    assert found["no_touchpoint"].severity == "medium"  # 40 days > 30
+    rhythm.save_settings(db, RhythmSettings(cadence_days={"enterprise": 60}))
+    facts = health.gather_facts(db, TODAY)[acme]
+    assert health.health.cadence_for(facts, TODAY) == 60
+    health.recompute(db, TODAY)
+    still = {r.kind for r in signals.list_risks(db, acme) if r.status != "resolved"}
+    assert "no_touchpoint" not in still
