@@ -692,6 +692,7 @@ class MainWindow(QMainWindow):
             self.book_health.refresh()  # reviews on schedule depend on the months between them
             self._show_account(self.book.current_id())  # the detail's rhythm facts
             self.recompute_book()  # touchpoint recency and the lapsed-cadence risk
+
     # --- backups ---------------------------------------------------------------------------
     def _start_backups(self) -> None:
         from csmdesk.gui.backup_ui import BackupController
