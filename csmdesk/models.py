@@ -252,6 +252,16 @@ class Note(SQLModel, table=True):
     updated_at: datetime = _updated()
 
 
+class NoteRevision(SQLModel, table=True):
+    """An earlier state of a note, kept so the CSM can go back (the last few per note)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True, nullable=False, ondelete="CASCADE")
+    title: str = Field(default="", max_length=300)
+    body: str = Field(default="")
+    saved_at: datetime = _created()
+
+
 class ActionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uid: str = _uid()
@@ -444,3 +454,32 @@ class DismissedSignal(SQLModel, table=True):
     dismissed_on: date
     until: date
     severity: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+
+
+class Review(SQLModel, table=True):
+    """A QBR or EBR of an account for one period: its sections, prefilled then edited."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "kind", "period", name="uq_review_account_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = _uid()
+    account_id: int = _account_fk()
+    kind: str = Field(default="qbr", max_length=3)  # "qbr" or "ebr"
+    period: str = Field(max_length=20)  # e.g. "2026-Q4"
+    held_on: date | None = None
+    title: str = Field(default="", max_length=300)
+    attendees: str = Field(default="")
+    goals: str = Field(default="")
+    value: str = Field(default="")
+    usage: str = Field(default="")
+    roadmap: str = Field(default="")
+    risks: str = Field(default="")
+    expansion: str = Field(default="")
+    next_steps: str = Field(default="")
+    touchpoint_id: int | None = Field(
+        default=None, foreign_key="touchpoint.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()

@@ -14,7 +14,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every revision ever shipped, oldest first. A test keeps this in step with the
 # scripts in migrations/versions, so start-up never needs to import Alembic to
 # learn whether the file is current, old, or from a newer CSM Desk.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_health", "0003_signals", "0004_rhythm")
+REVISIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_health",
+    "0003_signals",
+    "0004_rhythm",
+    "0005_notes",
+)
 HEAD = REVISIONS[-1]
 
 
