@@ -98,6 +98,12 @@ def set_box(body: str, line: int, done: bool) -> str:
     return "\n".join(lines)
 
 
+def box_state(line: str) -> bool | None:
+    """A line's checkbox: True ticked, False open, None when it has none."""
+    match = _BOX.match(line)
+    return None if match is None else match.group("mark") != " "
+
+
 def _key(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 

@@ -28,6 +28,8 @@ from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
 from csmdesk.gui.health_tab import HealthTab
+from csmdesk.gui.note_writer import NoteWriter
+from csmdesk.gui.notes_tab import NotesTab
 from csmdesk.gui.onboarding_tab import OnboardingTab
 from csmdesk.gui.risks_tab import RisksTab
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
@@ -55,7 +57,13 @@ class DetailPane(QWidget):
     risks_changed = Signal(int)
     milestones_changed = Signal(int)
 
-    def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        today: date,
+        parent: QWidget | None = None,
+        writer: NoteWriter | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.today = today
@@ -109,6 +117,9 @@ class DetailPane(QWidget):
         self.onboarding_tab = OnboardingTab(db, today)
         self.tabs.addTab(self.onboarding_tab, "O&nboarding")
         self.onboarding_tab.changed.connect(self.milestones_changed)
+        self.note_writer = writer or NoteWriter(db, self)
+        self.notes_tab = NotesTab(db, today, self.note_writer)
+        self.tabs.addTab(self.notes_tab, "No&tes")
         layout = QVBoxLayout(overview)
 
         facts = QFormLayout()
@@ -166,6 +177,7 @@ class DetailPane(QWidget):
         if account is None:
             self.stack.setCurrentIndex(0)
             self.contacts_model.set_contacts([])
+            self.notes_tab.show_account(None)
             return
         self.stack.setCurrentIndex(1)
         self.title.setText(account.name)
@@ -196,13 +208,16 @@ class DetailPane(QWidget):
         self.health_tab.show_account(account.id)
         self.risks_tab.show_account(account.id, account.currency)
         self.onboarding_tab.show_account(account.id)
+        self.notes_tab.show_account(account.id, account.name)
 
     def set_database(self, db: Database) -> None:
         self.db = self.health_tab.db = self.risks_tab.db = self.onboarding_tab.db = db
+        self.notes_tab.db = self.note_writer.db = db
 
     def set_today(self, today: date) -> None:
         self.today = self.health_tab.today = self.risks_tab.today = today
         self.onboarding_tab.today = today
+        self.notes_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:
         if self.account is None or self.account.id is None:

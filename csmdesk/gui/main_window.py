@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
@@ -16,11 +17,14 @@ from csmdesk.gui.account_dialog import AccountDialog
 from csmdesk.gui.book_health_page import BookHealthPage
 from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
+from csmdesk.gui.call_window import CallWindow
 from csmdesk.gui.detail_pane import DetailPane
+from csmdesk.gui.note_writer import NoteWriter
 from csmdesk.gui.quick_switcher import QuickSwitcher
 from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
 from csmdesk.services import accounts as account_service
+from csmdesk.services import contacts as contact_service
 from csmdesk.services.accounts import NotArchivedError, NotFoundError
 from csmdesk.store import Database
 
@@ -57,7 +61,10 @@ class MainWindow(QMainWindow):
 
         self.model = BookModel(self.today, self)
         self.book = BookPanel(self.model)
-        self.detail = DetailPane(db, self.today)
+        self.note_writer = NoteWriter(db, self)
+        self.note_writer.failed.connect(self._note_not_saved)
+        self.call_windows: list[CallWindow] = []
+        self.detail = DetailPane(db, self.today, writer=self.note_writer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.book)
@@ -93,6 +100,10 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 6000)
         )
         self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
+        notes = self.detail.notes_tab
+        notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
+        notes.changed.connect(lambda _id: self.today_page.refresh())
+        notes.call_requested.connect(self.start_call)
         self.detail.risks_changed.connect(lambda _id: self.today_page.refresh())
 
         self.path_label = QLabel(str(db.path))
@@ -204,10 +215,17 @@ class MainWindow(QMainWindow):
             "Ctrl+L",
             "Record a call, meeting, email or review with the selected account",
         )
+        self.call_action = self._action(
+            "Start a &call note…",
+            self.start_call,
+            "Ctrl+Shift+N",
+            "A note for the call in progress: attendees, a clock, timestamps; logged when it ends",
+        )
         edit_menu.addActions(
             [
                 self.edit_action,
                 self.touchpoint_action,
+                self.call_action,
                 self.archive_action,
                 self.restore_action,
                 self.delete_action,
@@ -237,6 +255,7 @@ class MainWindow(QMainWindow):
         )
         go_menu.addAction(self._action("&Book", self.show_book, "Ctrl+1"))
         go_menu.addAction(self._action("&Contacts", self.show_contacts, "Ctrl+2"))
+        go_menu.addAction(self._action("&Notes of the account", self.show_notes, "Ctrl+4"))
         go_menu.addAction(
             self._action(
                 "Book &health",
@@ -523,6 +542,66 @@ class MainWindow(QMainWindow):
         self.detail.tabs.setCurrentIndex(0)
         self.detail.contacts_view.setFocus()
 
+    def show_notes(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
+        self.detail.notes_tab.editor.edit.setFocus()
+
+    def start_call(self) -> CallWindow | None:
+        """Ctrl+Shift+N from anywhere: a call note for the current account, in call mode."""
+        from datetime import UTC, datetime
+
+        from csmdesk.services import notes as note_service
+
+        account_id = self._current_account()
+        if account_id is None:
+            return None
+        account = account_service.get_account(self.db, account_id)
+        template = next(
+            (t for t in note_service.load_templates() if t.kind == "call" and not t.own), None
+        )
+        started = datetime.now(UTC)
+        body = (
+            note_service.fill_template(
+                template.body, account=account.name, when=started.astimezone(), attendees=[]
+            )
+            if template
+            else f"# Call — {account.name}\n\n"
+        )
+        note = note_service.create_note(self.db, account_id, body, kind="call")
+        assert note.id is not None
+        people = (
+            self.detail.notes_tab.people()
+            if self.detail.notes_tab.account_id == account_id
+            else [c for c in contact_service.list_contacts(self.db, account_id) if not c.left_on]
+        )
+        window = CallWindow(
+            self.db, self.note_writer, note.id, account_id, account.name, people, body,
+            started_at=started, parent=self,
+        )  # fmt: skip
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.ended.connect(self._call_ended)
+        window.destroyed.connect(lambda *_: self._forget_call(window))
+        self.call_windows.append(window)
+        window.show()
+        window.editor.edit.setFocus()
+        if self.detail.notes_tab.account_id == account_id:
+            self.detail.notes_tab.reload()
+        return window
+
+    def _forget_call(self, window: CallWindow) -> None:
+        if window in self.call_windows:
+            self.call_windows.remove(window)
+
+    def _call_ended(self, account_id: int, _touchpoint_id: int) -> None:
+        self._refresh_row(account_id)
+        if self.detail.notes_tab.account_id == account_id:
+            self.detail.notes_tab.reload()
+        self.statusBar().showMessage("Call logged as a touchpoint", 6000)
+
+    def _note_not_saved(self, _note_id: int, why: str) -> None:
+        self.statusBar().showMessage(f"A note is not saved yet (kept, retrying): {why}", 10_000)
+
     def show_band(self, band: str) -> None:
         """From the book health page: the book, filtered to one band."""
         combo = self.book.health_combo
@@ -700,11 +779,15 @@ class MainWindow(QMainWindow):
         self.backups = BackupController(self.db.path, self)
         self.backups.finished.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.backups.failed.connect(lambda text: self.statusBar().showMessage(text, 20_000))
-        self.backups.restore_requested.connect(
-            lambda file: self.backups.apply_restore(self.db, file, self._use_database)
-        )
+        self.backups.restore_requested.connect(self._restore_backup)
         # The daily backup waits until the window is up and the user has started working.
         QTimer.singleShot(5_000, self.backups.start_daily)
+
+    def _restore_backup(self, file: Path) -> None:
+        # What was typed goes into the book being replaced (kept aside), never into the backup.
+        self.detail.notes_tab.editor.load(None)
+        self.note_writer.flush(10.0)
+        self.backups.apply_restore(self.db, file, self._use_database)
 
     def edit_backup_settings(self) -> None:
         from csmdesk.gui.backup_ui import edit_retention
@@ -713,7 +796,7 @@ class MainWindow(QMainWindow):
 
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
-        self.db = self.recompute.db = self.book_health.db = db
+        self.db = self.recompute.db = self.book_health.db = self.note_writer.db = db
         self.detail.set_database(db)
         self.today_page.set_database(db)
         self.book_health.refresh()
@@ -777,6 +860,11 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for window in list(self.call_windows):
+            window.end_call()  # log what was a call; its note is saved either way
+        self.detail.notes_tab.editor.save_now()
+        if not self.note_writer.close(10.0):
+            log.error("some note text could not be written before closing")
         self.save_state()
         self.backups.shutdown()
         # A rescore still running would use the database after it is closed and the

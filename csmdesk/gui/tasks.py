@@ -47,7 +47,10 @@ class Task(QObject):
         return self._cancel.is_set()
 
     def _report(self, done: int, total: int) -> bool:
-        self.progressed.emit(done, total)
+        try:
+            self.progressed.emit(done, total)
+        except RuntimeError:  # the owner was deleted: stop
+            return False
         return not self._cancel.is_set()
 
     def start(self, pool: QThreadPool | None = None) -> None:
@@ -71,8 +74,16 @@ class _Runner(QRunnable):
             result = task._work(task._report)
         except Exception as exc:  # reported to the GUI, which decides how to tell the user
             log.error("background task failed:\n%s", traceback.format_exc())
-            task.failed.emit(exc)
+            _emit(task, "failed", exc)
         else:
-            task.succeeded.emit(result)
+            _emit(task, "succeeded", result)
         finally:
-            task.finished.emit()
+            _emit(task, "finished")
+
+
+def _emit(task: Task, name: str, *args: object) -> None:
+    """Emit unless the task's owner (and with it the task) is gone: nobody is listening then."""
+    try:
+        getattr(task, name).emit(*args)
+    except RuntimeError:
+        log.debug("task signal %s dropped: its owner was deleted", name)
