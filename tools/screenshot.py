@@ -27,7 +27,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     os.environ["CSMDESK_DATA_DIR"] = str(tmp)
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp))
     from csmdesk.gui.app import make_app
@@ -77,6 +77,22 @@ def main() -> None:
             window.book.select_id(onboarding)
             window.detail.tabs.setCurrentWidget(window.detail.onboarding_tab)
             shot(window, f"onboarding-tab-{theme}")
+            window.book.select_id(troubled)
+            window.show_notes()
+            shot(window, f"notes-tab-{theme}")
+            call = window.start_call()
+            if call is not None:
+                call.attendees.item(0).setCheckState(Qt.CheckState.Checked)
+                call.editor.insert(" Usage dipped after the re-org; new VP wants a plan\n- ")
+                call.insert_stamp()
+                call.editor.insert("They are evaluating a competitor; budget review in January\n")
+                call.editor.insert("- [ ] Send the adoption report @Priya due:2026-12-12")
+                for _ in range(3):
+                    app.processEvents()
+                path = args.out / f"call-mode-{theme}.png"
+                call.grab().save(str(path))
+                print(path)
+                call.end_call()
             window.pages.setCurrentWidget(window.book_health)
             shot(window, f"book-health-{theme}")
         window.close()

@@ -68,7 +68,7 @@ class CallWindow(QWidget):
         self.clock = QLabel()
         self.clock.setObjectName("callClock")
         self.clock.setAccessibleName("Elapsed time")
-        top.addWidget(QLabel(f"started {local:%H:%M}"))
+        top.addWidget(QLabel(f"· started {local:%H:%M} ·"))
         top.addWidget(self.clock)
         top.addStretch(1)
         self.on_top = QCheckBox("Keep on &top")
@@ -82,7 +82,14 @@ class CallWindow(QWidget):
         layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Horizontal)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("On the call:"))
         self.attendees = QListWidget()
+        self.attendees.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.attendees.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_layout.addWidget(self.attendees, 1)
         self.attendees.setObjectName("attendees")
         self.attendees.setAccessibleName("Attendees")
         self.attendees.setToolTip("Who is on the call (ticked people are logged as attendees)")
@@ -91,8 +98,11 @@ class CallWindow(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, person.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
+            item.setToolTip(item.text())
             self.attendees.addItem(item)
-        split.addWidget(self.attendees)
+        if not people:
+            side_layout.addWidget(QLabel("No contacts yet:\nadd them on the Overview tab."))
+        split.addWidget(side)
         self.attendees.itemChanged.connect(self._attendees_changed)
         self.editor = NoteEditor(writer)
         self.editor.load(note_id, body)
@@ -113,13 +123,27 @@ class CallWindow(QWidget):
         self._tick.timeout.connect(self._update_clock)
         self._tick.start(1000)
         self._update_clock()
+        self._cursor_to_notes()
         self.editor.edit.setFocus()
+
+    def _cursor_to_notes(self) -> None:
+        """Start typing under the template's "Notes" heading (else at the end)."""
+        text = self.editor.text()
+        at = text.find("## Notes\n")
+        if at >= 0:
+            line_end = text.find("\n", at + len("## Notes\n"))
+            position = line_end if line_end >= 0 else len(text)
+        else:
+            position = len(text)
+        cursor = self.editor.edit.textCursor()
+        cursor.setPosition(position)
+        self.editor.edit.setTextCursor(cursor)
 
     def elapsed(self) -> float:
         return (datetime.now(UTC) - self.started_at).total_seconds()
 
     def _update_clock(self) -> None:
-        self.clock.setText(rules.elapsed_stamp(self.elapsed()).strip("[]"))
+        self.clock.setText(f"{rules.elapsed_stamp(self.elapsed()).strip('[]')} elapsed")
 
     def insert_stamp(self) -> None:
         self.editor.insert(f"{rules.elapsed_stamp(self.elapsed())} ")

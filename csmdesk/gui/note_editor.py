@@ -12,6 +12,7 @@ a note shows as text; resources are never loaded, so no remote image is ever fet
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtCore import QRegularExpression, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFont,
+    QKeyEvent,
     QKeySequence,
     QPalette,
     QShortcut,
@@ -126,6 +128,37 @@ class SafePreview(QTextBrowser):
             QDesktopServices.openUrl(url)
 
 
+_LIST_PREFIX = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])(\s+)(\[[ xX]\]\s)?")
+
+
+class _Typing(QPlainTextEdit):
+    """Enter continues a list (a new bullet, number or open checkbox); Enter on an empty item
+    ends the list."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier
+        )  # fmt: skip
+        if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            cursor = self.textCursor()
+            line = cursor.block().text()
+            match = _LIST_PREFIX.match(line)
+            if match and not cursor.hasSelection() and cursor.atBlockEnd():
+                if not line[match.end() :].strip():
+                    cursor.movePosition(
+                        QTextCursor.MoveOperation.StartOfBlock, QTextCursor.MoveMode.KeepAnchor
+                    )
+                    cursor.removeSelectedText()
+                    return
+                indent, marker, gap, box = match.groups()
+                if marker[:-1].isdigit():
+                    marker = f"{int(marker[:-1]) + 1}{marker[-1]}"
+                cursor.insertText(f"\n{indent}{marker}{gap}{'[ ] ' if box else ''}")
+                self.ensureCursorVisible()
+                return
+        super().keyPressEvent(event)
+
+
 class NoteEditor(QWidget):
     """One note at a time; ``load`` shows it, typing saves it."""
 
@@ -172,7 +205,7 @@ class NoteEditor(QWidget):
         layout.addLayout(bar)
 
         self.stack = QStackedWidget()
-        self.edit = QPlainTextEdit()
+        self.edit = _Typing()
         self.edit.setObjectName("noteEdit")
         self.edit.setAccessibleName("Note")
         self.edit.setPlaceholderText(

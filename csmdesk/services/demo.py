@@ -251,7 +251,7 @@ class _Builder:
                     else "- Interested in the roadmap session next quarter.",
                     "",
                     "## Next steps",
-                    f"- [{'x' if done else ' '}] Send follow-up deck "
+                    f"- [{'x' if done else ' '}] Send follow-up deck on {topic} "
                     f"@{champion.name.split()[0]} due:{due.isoformat()}",
                     "- [x] Share recording with the team",
                 ]

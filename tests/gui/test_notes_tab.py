@@ -159,3 +159,17 @@ def test_call_mode_logs_the_call_with_attendees(qtbot, db, acme, message_log) ->
         assert list(attendees) == [priya.id]
     last = records.last_touchpoint(db, acme)
     assert last is not None and last.id == note.touchpoint_id
+
+
+def test_enter_continues_a_list_and_ends_it_on_an_empty_item(qtbot, tab: NotesTab) -> None:  # type: ignore[no-untyped-def]
+    tab.new_note()
+    edit = tab.editor.edit
+    qtbot.keyClicks(edit, "- [ ] one")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "two")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # empty item: the list ends
+    qtbot.keyClicks(edit, "1. first")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "second")
+    assert tab.editor.text() == "- [ ] one\n- [ ] two\n1. first\n2. second"
