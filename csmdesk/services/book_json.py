@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_ERRORS = 200
 SHOWN_ERRORS = 20  # in the exception's message
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PERIOD = re.compile(r"^\d{4}-Q[1-4]$")
 _MISSING = object()
 
 
@@ -328,6 +329,11 @@ def parse_section(
                 problems.add(section.name, where, f"{f.key} {exc}")
         if len(row) != len(section.fields):
             continue
+        if section.name == "reviews" and not _PERIOD.match(row["period"]):
+            problems.add(
+                section.name, where, f"period {row['period']!r} is not a quarter such as 2026-Q4"
+            )
+            continue
         keys = _identities(section, row)
         if any(key in seen for key in keys):
             problems.add(
@@ -343,6 +349,7 @@ def parse_section(
 _DUPLICATE = {
     "health_readings": "appears twice in the file (one reading per account and day)",
     "renewals": "appears twice in the file (one renewal per account and renewal date)",
+    "reviews": "appears twice in the file (one review per account, kind and period)",
     "external_refs": "links a record or a CRM id twice",
     "dismissed_signals": "mutes the same signal of an account twice",
 }
@@ -361,6 +368,8 @@ def _identities(section: Section, row: dict[str, Any]) -> list[object]:
         return [row["uid"], ("day", row["account_id"], row["on"])]
     if section.name == "renewals":
         return [row["uid"], ("date", row["account_id"], row["renewal_date"])]
+    if section.name == "reviews":
+        return [row["uid"], ("period", row["account_id"], row["kind"], row["period"])]
     return [row["uid"]]
 
 
@@ -441,6 +450,41 @@ def check_renewal_dates(
             )
 
 
+def check_review_periods(
+    conn: sa.Connection,
+    parsed: dict[str, list[dict[str, Any]]],
+    in_file: dict[str, set[str]],
+    problems: _Problems,
+) -> None:
+    """An account has one review of a kind per period: a review of the file may not take the
+    period of another review already in the book (unless the file moves that one too)."""
+    rows = parsed.get("reviews", [])
+    table = SECTION_BY_NAME["reviews"].table
+    accounts = existing_ids(
+        conn, SECTION_BY_NAME["accounts"].table, (r["account_id"] for r in rows)
+    )
+    if not accounts:
+        return
+    moved = in_file.get("reviews", set())
+    taken: dict[tuple[int, str, str], str] = {}
+    ids = sorted(set(accounts.values()))
+    for start in range(0, len(ids), 500):
+        query = select(table.c.account_id, table.c.kind, table.c.period, table.c.uid).where(
+            table.c.account_id.in_(ids[start : start + 500])
+        )
+        taken.update({(a, k, p): uid for a, k, p, uid in conn.execute(query) if uid not in moved})
+    for row in rows:
+        account = accounts.get(row["account_id"])
+        other = None if account is None else taken.get((account, row["kind"], row["period"]))
+        if other is not None:
+            problems.add(
+                "reviews",
+                row["_where"],
+                f"period {row['period']}: the book already holds {row['kind']} review {other} "
+                "of this account for that period",
+            )
+
+
 # --- the import ------------------------------------------------------------------------------
 
 
@@ -472,6 +516,7 @@ def import_book_json(db: Database, path: Path | str, *, dry_run: bool = False) -
             try:
                 check_references(conn, parsed, declared, problems)
                 check_renewal_dates(conn, parsed, declared, problems)
+                check_review_periods(conn, parsed, declared, problems)
                 if report.ok:
                     _write(conn, parsed, meta, report)
                     if not dry_run:
