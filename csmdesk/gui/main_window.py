@@ -20,6 +20,7 @@ from csmdesk.gui.book_panel import BookPanel
 from csmdesk.gui.call_window import CallWindow
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.note_writer import NoteWriter
+from csmdesk.gui.notes_page import NotesPage
 from csmdesk.gui.quick_switcher import QuickSwitcher
 from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
@@ -82,6 +83,11 @@ class MainWindow(QMainWindow):
         self.book_health = BookHealthPage(db, self.today)
         self.pages.addTab(self.book_health, "Book health")
         self.book_health.band_chosen.connect(self.show_band)
+        self.notes_page = NotesPage(db, self.today)
+        self.pages.addTab(self.notes_page, "Notes")
+        self.notes_page.note_requested.connect(self.open_note)
+        self.notes_page.items_changed.connect(self._items_ticked)
+        self.notes_page.before_write = self._save_typing
         self.setCentralWidget(self.pages)
 
         self.switcher = QuickSwitcher(self._switcher_items, self)
@@ -103,6 +109,8 @@ class MainWindow(QMainWindow):
         notes = self.detail.notes_tab
         notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
         notes.changed.connect(lambda _id: self.today_page.refresh())
+        notes.changed.connect(lambda _id: self.notes_page.refresh())
+        notes.saved.connect(lambda _id: self.notes_page.refresh())
         notes.call_requested.connect(self.start_call)
         self.detail.risks_changed.connect(lambda _id: self.today_page.refresh())
 
@@ -258,6 +266,14 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self._action("&Notes of the account", self.show_notes, "Ctrl+4"))
         go_menu.addAction(
             self._action(
+                "All notes and action &items",
+                lambda: self.pages.setCurrentWidget(self.notes_page),
+                "Ctrl+5",
+                "Every note of the book, newest first, and the open action items",
+            )
+        )
+        go_menu.addAction(
+            self._action(
                 "Book &health",
                 lambda: self.pages.setCurrentWidget(self.book_health),
                 "Ctrl+3",
@@ -313,6 +329,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.book_health.refresh()  # only marks it stale while hidden
         self.today_page.refresh()  # likewise
+        self.notes_page.refresh()  # likewise
 
     def _update_count(self, *_: object) -> None:
         total = self.model.active_count()
@@ -546,6 +563,25 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.splitter)
         self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
         self.detail.notes_tab.editor.edit.setFocus()
+
+    def open_note(self, account_id: int, note_id: int, at: int = -1) -> None:
+        """The note in its account's Notes tab, the cursor at character ``at``."""
+        self.pages.setCurrentWidget(self.splitter)
+        self.go_to_account(account_id)
+        self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
+        self.detail.notes_tab.open_note(note_id, at)
+
+    def _save_typing(self) -> None:
+        self.detail.notes_tab.editor.save_now()
+        self.note_writer.flush(5.0)
+
+    def _items_ticked(self, account_id: int) -> None:
+        self.today_page.refresh()
+        notes = self.detail.notes_tab
+        if notes.account_id == account_id and notes.editor.note_id is not None:
+            note_id = notes.editor.note_id
+            notes.editor.load(None)  # its text changed underneath: show the ticked line
+            notes.reload(select=note_id)
 
     def start_call(self) -> CallWindow | None:
         """Ctrl+Shift+N from anywhere: a call note for the current account, in call mode."""
@@ -797,6 +833,7 @@ class MainWindow(QMainWindow):
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
         self.db = self.recompute.db = self.book_health.db = self.note_writer.db = db
+        self.notes_page.db = db
         self.detail.set_database(db)
         self.today_page.set_database(db)
         self.book_health.refresh()
@@ -812,6 +849,7 @@ class MainWindow(QMainWindow):
             self.detail.set_today(today)
             self.book_health.set_today(today)
             self.today_page.set_today(today)
+            self.notes_page.today = today
             self.model.set_today(today)
 
     # --- remembered state -------------------------------------------------------------------

@@ -203,6 +203,47 @@ def list_notes(
         return [NoteRow(*row) for row in s.execute(query)]
 
 
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    account_id: int
+    account_name: str
+    text: str
+    owner: str | None
+    due_date: date | None
+    done_on: date | None
+    note_id: int | None
+
+
+def list_items(
+    db: Database, *, open_only: bool = True, account_id: int | None = None
+) -> list[ItemRow]:
+    """Action items across the book (active accounts): open first by due date, then done."""
+    from csmdesk.models import Account
+
+    query = (
+        select(
+            col(ActionItem.id), col(ActionItem.account_id), col(Account.name),
+            col(ActionItem.text), col(ActionItem.owner), col(ActionItem.due_date),
+            col(ActionItem.done_on), col(ActionItem.note_id),
+        )
+        .join(Account, col(Account.id) == col(ActionItem.account_id))
+        .where(col(Account.archived_at).is_(None))
+    )  # fmt: skip
+    if open_only:
+        query = query.where(col(ActionItem.done_on).is_(None))
+    if account_id is not None:
+        query = query.where(col(ActionItem.account_id) == account_id)
+    query = query.order_by(
+        col(ActionItem.done_on).is_not(None),
+        col(ActionItem.due_date).is_(None),
+        col(ActionItem.due_date),
+        col(ActionItem.id),
+    )
+    with db.session() as s:
+        return [ItemRow(*row) for row in s.execute(query)]
+
+
 def set_kind(db: Database, note_id: int, kind: str) -> None:
     if kind not in KIND_LABELS:
         raise ValidationError({"kind": f"'{kind}' is not a kind of note."})

@@ -126,3 +126,16 @@ def test_templates_ship_and_the_csms_own_are_added(db) -> None:  # type: ignore[
     assert mine.own and mine.kind == "call"
     filled = notes.fill_template(mine.body, account="Acme", when=T0, attendees=["Priya"])
     assert filled == "# Intro Acme\n"
+
+
+def test_action_items_across_the_book(db, acme: int) -> None:  # type: ignore[no-untyped-def]
+    note = notes.create_note(
+        db, acme, "- [ ] later due:2026-12-20\n- [ ] soon due:2026-12-07\n- [x] done"
+    )
+    loose = records.add_action_item(db, acme, "no note", due_date=None)
+    rows = notes.list_items(db)
+    assert [r.text for r in rows] == ["soon", "later", "no note"]
+    assert rows[0].note_id == note.id and rows[0].account_name == "Acme"
+    assert [r.text for r in notes.list_items(db, open_only=False)][-1] == "done"
+    notes.set_item_done(db, loose.id or 0, True, on=date(2026, 12, 6))  # no note: just the item
+    assert [r.text for r in notes.list_items(db)] == ["soon", "later"]
