@@ -22,6 +22,7 @@ from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.note_writer import NoteWriter
 from csmdesk.gui.notes_page import NotesPage
 from csmdesk.gui.quick_switcher import QuickSwitcher
+from csmdesk.gui.search_dialog import SearchDialog
 from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
 from csmdesk.services import accounts as account_service
@@ -91,6 +92,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.switcher = QuickSwitcher(self._switcher_items, self)
+        self.search_dialog = SearchDialog(db, self)
+        self.search_dialog.account_chosen.connect(self.open_from_today)
+        self.search_dialog.note_chosen.connect(self.open_note_at)
         self.switcher.chosen.connect(self.go_to_account)
         self.book.current_changed.connect(self._show_account)
         self.book.activated.connect(lambda _id: self.edit_account())
@@ -253,6 +257,14 @@ class MainWindow(QMainWindow):
 
         go_menu = bar.addMenu("&Go")
         go_menu.addAction(self._action("&Go to account…", self.open_switcher, "Ctrl+K"))
+        go_menu.addAction(
+            self._action(
+                "&Search…",
+                self.search_dialog.open_search,
+                "Ctrl+Shift+F",
+                "Search notes, accounts and contacts",
+            )
+        )
         go_menu.addAction(
             self._action(
                 "&Today",
@@ -571,6 +583,17 @@ class MainWindow(QMainWindow):
         self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
         self.detail.notes_tab.open_note(note_id, at)
 
+    def open_note_at(self, note_id: int, at: int) -> None:
+        """From search: the note, the cursor at the match (``at``: a QTextCursor position)."""
+        from csmdesk.services import notes as note_service
+
+        try:
+            note = note_service.get_note(self.db, note_id)
+        except NotFoundError:
+            self.statusBar().showMessage("That note no longer exists.", 6000)
+            return
+        self.open_note(note.account_id, note_id, at)
+
     def _save_typing(self) -> None:
         self.detail.notes_tab.editor.save_now()
         self.note_writer.flush(5.0)
@@ -833,7 +856,7 @@ class MainWindow(QMainWindow):
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
         self.db = self.recompute.db = self.book_health.db = self.note_writer.db = db
-        self.notes_page.db = db
+        self.notes_page.db = self.search_dialog.db = db
         self.detail.set_database(db)
         self.today_page.set_database(db)
         self.book_health.refresh()

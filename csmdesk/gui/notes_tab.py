@@ -230,7 +230,7 @@ class NotesTab(QWidget):
 
     def go_to(self, at: int) -> None:
         cursor = self.editor.edit.textCursor()
-        cursor.setPosition(min(at, len(self.editor.text())))
+        cursor.setPosition(min(at, self.editor.edit.document().characterCount() - 1))
         self.editor.edit.setTextCursor(cursor)
         self.editor.edit.centerCursor()
 

@@ -58,3 +58,17 @@ def test_ticking_an_item_ticks_the_note_and_opening_goes_to_it(qtbot, db, messag
     assert window.pages.currentWidget() is window.splitter
     assert window.detail.notes_tab.editor.note_id == note.id
     assert "- [x] Send SSO docs" in window.detail.notes_tab.editor.text()
+
+
+def test_a_search_result_opens_the_note_at_the_match(qtbot, db, message_log) -> None:  # type: ignore[no-untyped-def]
+    acme = accounts.create_account(db, AccountDraft(name="Acme"))
+    note = notes.create_note(db, acme.id or 0, "# Kickoff 🚀\nThey asked about pricing tiers")
+    window = MainWindow(db, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    window.search_dialog.open_search()
+    window.search_dialog.note_chosen.emit(note.id, 30)  # QTextCursor units: the emoji counts 2
+    editor = window.detail.notes_tab.editor
+    assert window.pages.currentWidget() is window.splitter
+    assert editor.note_id == note.id and editor.edit.textCursor().position() == 30
+    assert editor.text()[29:].startswith("pricing")  # Python counts the emoji once
