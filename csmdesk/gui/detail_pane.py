@@ -1,4 +1,5 @@
-"""The selected account: its facts and its contacts."""
+"""The selected account: its facts (with its rhythm: the next touchpoint and review due), its
+contacts, and the tabs of its health, risks, onboarding, renewal and notes."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from csmdesk.domain.accounts import LIFECYCLE_LABELS, SEGMENT_LABELS, ValidationError
 from csmdesk.domain.money import format_money
-from csmdesk.domain.renewals import days_until, describe_days_left
+from csmdesk.domain.renewals import days_until
+from csmdesk.domain.rhythm import REVIEW_LABELS
 from csmdesk.gui import messages
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
@@ -31,9 +33,14 @@ from csmdesk.gui.health_tab import HealthTab
 from csmdesk.gui.note_writer import NoteWriter
 from csmdesk.gui.notes_tab import NotesTab
 from csmdesk.gui.onboarding_tab import OnboardingTab
+from csmdesk.gui.renewal_dialogs import days_phrase
+from csmdesk.gui.renewal_tab import RenewalTab
 from csmdesk.gui.risks_tab import RisksTab
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
+from csmdesk.services import accounts as account_service
 from csmdesk.services import contacts as contact_service
+from csmdesk.services import rhythm as rhythm_service
+from csmdesk.services.rhythm import AccountRhythm
 from csmdesk.store import Database
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,8 @@ _FACTS = (
     ("arr", "ARR"),
     ("contract_start", "Contract start"),
     ("renewal", "Renewal"),
+    ("touchpoint", "Next touchpoint"),
+    ("review", "Next QBR"),
     ("seats", "Licensed seats"),
     ("owner", "Owner"),
     ("tags", "Tags"),
@@ -56,6 +65,7 @@ class DetailPane(QWidget):
     contacts_changed = Signal(int)
     risks_changed = Signal(int)
     milestones_changed = Signal(int)
+    renewal_changed = Signal(int)
 
     def __init__(
         self,
@@ -117,6 +127,9 @@ class DetailPane(QWidget):
         self.onboarding_tab = OnboardingTab(db, today)
         self.tabs.addTab(self.onboarding_tab, "O&nboarding")
         self.onboarding_tab.changed.connect(self.milestones_changed)
+        self.renewal_tab = RenewalTab(db, today)
+        self.tabs.addTab(self.renewal_tab, "Rene&wal")
+        self.renewal_tab.changed.connect(self._renewal_saved)
         self.note_writer = writer or NoteWriter(db, self)
         self.notes_tab = NotesTab(db, today, self.note_writer)
         self.tabs.addTab(self.notes_tab, "No&tes")
@@ -131,6 +144,9 @@ class DetailPane(QWidget):
             value.setObjectName(f"fact_{key}")
             facts.addRow(f"{label}:", value)
             self.fact_labels[key] = value
+        review_label = facts.labelForField(self.fact_labels["review"])
+        assert isinstance(review_label, QLabel)
+        self.review_fact_label = review_label
         layout.addLayout(facts)
 
         box = QGroupBox("Contacts")
@@ -178,8 +194,19 @@ class DetailPane(QWidget):
             self.stack.setCurrentIndex(0)
             self.contacts_model.set_contacts([])
             self.notes_tab.show_account(None)
+            self.renewal_tab.show_account(None)
             return
         self.stack.setCurrentIndex(1)
+        self._fill_overview(account)
+        self.reload_contacts()
+        self.set_today(self.today)
+        self.health_tab.show_account(account.id)
+        self.risks_tab.show_account(account.id, account.currency)
+        self.onboarding_tab.show_account(account.id)
+        self.renewal_tab.show_account(account.id)
+        self.notes_tab.show_account(account.id, account.name)
+
+    def _fill_overview(self, account: Account) -> None:
         self.title.setText(account.name)
         segment = SEGMENT_LABELS.get(Segment(account.segment), account.segment)
         stage = LIFECYCLE_LABELS.get(Lifecycle(account.lifecycle), account.lifecycle)
@@ -192,8 +219,8 @@ class DetailPane(QWidget):
             "arr": format_money(account.arr_minor, account.currency),
             "contract_start": account.contract_start.isoformat() if account.contract_start else "—",
             "renewal": (
-                f"{account.renewal_date.isoformat()} ({describe_days_left(left)})"
-                if account.renewal_date
+                f"{account.renewal_date.isoformat()} ({days_phrase(left)})"
+                if account.renewal_date is not None and left is not None
                 else "—"
             ),
             "seats": f"{account.licensed_seats:,}" if account.licensed_seats is not None else "—",
@@ -201,22 +228,57 @@ class DetailPane(QWidget):
             "tags": account.tags or "—",
             "payment": "Payment issue flagged" if account.payment_issue else "OK",
         }
+        if account.id is not None:
+            rhythm = rhythm_service.account_rhythm(self.db, account.id, self.today)
+            values["touchpoint"] = self._touchpoint_text(rhythm)
+            values["review"] = self._review_text(rhythm, account)
+            self.review_fact_label.setText(f"Next {REVIEW_LABELS.get(rhythm.review_kind, 'QBR')}:")
         for key, text in values.items():
             self.fact_labels[key].setText(text)
-        self.reload_contacts()
-        self.set_today(self.today)
-        self.health_tab.show_account(account.id)
-        self.risks_tab.show_account(account.id, account.currency)
-        self.onboarding_tab.show_account(account.id)
-        self.notes_tab.show_account(account.id, account.name)
+
+    def _due_phrase(self, due: date) -> str:
+        days = (due - self.today).days
+        if days < 0:
+            return f"{-days} day{'' if days == -1 else 's'} overdue"
+        return days_phrase(days)
+
+    def _touchpoint_text(self, rhythm: AccountRhythm) -> str:
+        cadence = f"every {rhythm.cadence_days} days"
+        if rhythm.cadence_is_own:
+            cadence += ", set on the account"
+        if rhythm.next_touch_due is None:
+            return f"— (no touchpoint yet · {cadence})"
+        last = (
+            f"last {rhythm.last_touch.isoformat()}"
+            if rhythm.last_touch is not None
+            else "none logged yet"
+        )
+        due = rhythm.next_touch_due
+        return f"{due.isoformat()} ({self._due_phrase(due)} · {cadence} · {last})"
+
+    def _review_text(self, rhythm: AccountRhythm, account: Account) -> str:
+        if account.lifecycle == Lifecycle.CHURNED.value:
+            return "— (churned)"
+        due = rhythm.next_review_due
+        if due is None:
+            return "— (set a contract start to schedule it)"
+        return f"{due.isoformat()} ({self._due_phrase(due)})"
+
+    def _renewal_saved(self, account_id: int) -> None:
+        """An outcome moves the ARR, the renewal date and perhaps the lifecycle: show them."""
+        if self.account is not None and self.account.id == account_id:
+            self.account = account_service.get_account(self.db, account_id)
+            self._fill_overview(self.account)
+        self.renewal_changed.emit(account_id)
 
     def set_database(self, db: Database) -> None:
         self.db = self.health_tab.db = self.risks_tab.db = self.onboarding_tab.db = db
+        self.renewal_tab.db = db
         self.notes_tab.db = self.note_writer.db = db
 
     def set_today(self, today: date) -> None:
         self.today = self.health_tab.today = self.risks_tab.today = today
-        self.onboarding_tab.today = today
+        self.onboarding_tab.today = self.renewal_tab.today = today
         self.notes_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:

@@ -10,7 +10,8 @@ and, at the end, an outcome written as an ARR event (the history GRR and NRR are
   *churned* are reached only by recording the outcome, and a closed renewal no longer changes.
 - ``record_outcome`` writes, in one transaction: the ARR event (flat → kind ``renewal`` at the
   same ARR; expansion or contraction → that kind at the new ARR; churn → kind ``churn`` at 0 and
-  the account's lifecycle becomes churned), links it, closes the renewal (renewed or churned) and,
+  the account's lifecycle becomes churned; the account's placeholder ARR event, if it has only
+  that, is kept as the starting ARR), links it, closes the renewal (renewed or churned) and,
   for a renewal, moves the account's renewal date a year on (clamped: 29 Feb → 28 Feb) and a
   *renewing* lifecycle back to *mature*. Bad input raises ``ValidationError`` and writes nothing.
 """
@@ -24,12 +25,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from csmdesk.domain.accounts import ValidationError
 from csmdesk.domain.rhythm import RhythmSettings, add_months
-from csmdesk.models import Account, ArrEventKind, Lifecycle, Renewal, RenewalStatus
+from csmdesk.models import Account, ArrEvent, ArrEventKind, Lifecycle, Renewal, RenewalStatus
 from csmdesk.services import records
 from csmdesk.services import rhythm as rhythm_service
 from csmdesk.services.accounts import NotFoundError
@@ -224,8 +225,9 @@ class Outcome:
     next_renewal_date: date | None  # the account's renewal date after a renewal
 
 
-def _check_outcome(outcome: str, before: int, after: int | None) -> tuple[str, int]:
-    """(ARR event kind, ARR after) for an outcome, or ValidationError."""
+def check_outcome(outcome: str, before: int, after: int | None) -> tuple[str, int]:
+    """(ARR event kind, ARR after) for an outcome, or ValidationError; forms check with it as
+    the CSM types, so the dialog and ``record_outcome`` refuse exactly the same input."""
     if outcome not in OUTCOME_LABELS:
         raise ValidationError(
             {"outcome": f"'{outcome}' is not one of {', '.join(OUTCOME_LABELS)}."}
@@ -268,7 +270,14 @@ def record_outcome(
         renewal = _require_open(s, renewal_id)
         account = _require_account(s, renewal.account_id)
         before = account.arr_minor
-        kind, after = _check_outcome(outcome, before, arr_after_minor)
+        kind, after = check_outcome(outcome, before, arr_after_minor)
+        # An outcome moves the ARR the account has: the placeholder event made with the account
+        # (its starting ARR) is the base GRR/NRR need, so it is kept rather than replaced.
+        s.execute(
+            update(ArrEvent)
+            .where(col(ArrEvent.account_id) == renewal.account_id, col(ArrEvent.implicit))
+            .values(implicit=False)
+        )
         event = records.add_arr_event(
             db,
             renewal.account_id,
