@@ -132,7 +132,7 @@ class DetailPane(QWidget):
         self.renewal_tab.changed.connect(self._renewal_saved)
         self.note_writer = writer or NoteWriter(db, self)
         self.notes_tab = NotesTab(db, today, self.note_writer)
-        self.tabs.addTab(self.notes_tab, "No&tes")
+        self.tabs.addTab(self.notes_tab, "Note&s")
         layout = QVBoxLayout(overview)
 
         facts = QFormLayout()

@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 6000)
         )
         self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
+        # An outcome moves ARR, the renewal date and the stage: the book row, health and Today.
+        self.detail.renewal_changed.connect(self._refresh_row)
         notes = self.detail.notes_tab
         notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
         notes.changed.connect(lambda _id: self.today_page.refresh())

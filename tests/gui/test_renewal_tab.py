@@ -381,3 +381,28 @@ def test_an_outcome_in_the_tab_refreshes_the_overview_and_is_forwarded(
     assert pane.fact_labels["renewal"].text().startswith("2028-01-09")
     events = records.list_arr_events(db, account_id)
     assert (events[-1].kind, events[-1].arr_after_minor) == ("renewal", ARR)
+
+
+def test_an_outcome_updates_the_book_row_and_today(qtbot, db, message_log) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.gui.main_window import MainWindow
+
+    account_id = _account(db)
+    window = MainWindow(db, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    renewals_today = [i for i in window.today_page.model.items() if i.category == "renewal"]
+    assert [i.account_id for i in renewals_today] == [account_id]
+    window.show_book()
+    window.book.select_id(account_id)
+    window.detail.tabs.setCurrentWidget(window.detail.renewal_tab)
+
+    def expand(dialog: QDialog) -> None:
+        dialog.set_outcome(service.EXPANSION)
+        dialog.arr_edit.setText("150,000")
+        dialog.ok_button.click()
+
+    assert _record(window.detail.renewal_tab, expand) == []
+    row = window.model.book_row(window.model.row_of(account_id) or 0)
+    assert row.arr_minor == 15_000_000 and row.renewal_date == date(2028, 1, 9)
+    window.show_today()
+    assert all(i.category != "renewal" for i in window.today_page.model.items())
