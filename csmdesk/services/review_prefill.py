@@ -224,9 +224,13 @@ def compose(db: Database, s: Session, account: Account, on: date) -> dict[str, s
             .order_by(col(Contact.is_primary).desc(), col(Contact.name), col(Contact.id))
         )
     )
+    prompt = GOALS_PROMPT.format(name=account.name)
     previous = s.scalars(
         select(Review)
-        .where(col(Review.account_id) == aid, col(Review.goals) != "")
+        .where(
+            col(Review.account_id) == aid,
+            col(Review.goals).not_in(("", prompt)),  # an untouched prompt is not a goal
+        )
         .order_by(col(Review.period).desc(), col(Review.id).desc())
         .limit(1)
     ).first()
@@ -274,7 +278,7 @@ def compose(db: Database, s: Session, account: Account, on: date) -> dict[str, s
             f"update the progress:\n{previous.goals}"
         )
     else:
-        goals = GOALS_PROMPT.format(name=account.name)
+        goals = prompt
     expansion = "\n".join(
         t for t in (opportunities_text(opportunities), suggestions_text(db, aid, on)) if t
     )
