@@ -77,6 +77,12 @@ def main() -> None:
             window.book.select_id(onboarding)
             window.detail.tabs.setCurrentWidget(window.detail.onboarding_tab)
             shot(window, f"onboarding-tab-{theme}")
+            renewing = next(
+                (r.id for r in window.model.rows() if r.lifecycle == "renewing"), troubled
+            )
+            window.book.select_id(renewing)
+            window.detail.tabs.setCurrentWidget(window.detail.renewal_tab)
+            shot(window, f"renewal-tab-{theme}")
             window.book.select_id(troubled)
             window.show_notes()
             shot(window, f"notes-tab-{theme}")
