@@ -52,7 +52,8 @@ def _day(d: date) -> str:
 
 
 class QbrTab(QWidget):
-    changed = Signal(int)  # the account whose reviews changed
+    changed = Signal(int)  # the account whose reviews changed (every save, too)
+    held = Signal(int)  # a review was marked held: a QBR/EBR touchpoint was logged or moved
 
     def __init__(
         self,
@@ -384,6 +385,7 @@ class QbrTab(QWidget):
         self.refresh(select_id=review_id)
         self.status.setText(f"Held {_day(on)}; the {kind_label(kind)} is logged as a touchpoint")
         self.changed.emit(self.account_id)
+        self.held.emit(self.account_id)
 
     def delete_review(self) -> None:
         if self.review is None or self.review.id is None or self.account_id is None:

@@ -110,8 +110,9 @@ def test_mark_held_logs_the_touchpoint_and_shows_it(
         dialog.accept()
 
     problems = when_dialog_opens(choose)
-    tab.held_button.click()
-    assert problems == []
+    with qtbot.waitSignal(tab.held, timeout=1000) as signal:
+        tab.held_button.click()
+    assert problems == [] and signal.args == [account_id]
     touchpoint = records.last_touchpoint(db, account_id)
     assert touchpoint is not None and touchpoint.kind == "qbr"
     assert touchpoint.occurred_at.date() == date(2026, 11, 23)
