@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -84,6 +85,15 @@ def main() -> None:
             window.detail.tabs.setCurrentWidget(window.detail.renewal_tab)
             shot(window, f"renewal-tab-{theme}")
             window.book.select_id(troubled)
+            window.detail.tabs.setCurrentWidget(window.detail.qbr_tab)
+            from csmdesk.services import reviews
+
+            if not reviews.list_reviews(db, troubled):  # the second theme shows the same one
+                window.detail.qbr_tab.new_review()
+            for _ in range(20):  # the chart renders off the GUI thread
+                app.processEvents()
+                time.sleep(0.05)
+            shot(window, f"qbr-tab-{theme}")
             window.show_notes()
             shot(window, f"notes-tab-{theme}")
             call = window.start_call()

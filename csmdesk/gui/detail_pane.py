@@ -33,6 +33,7 @@ from csmdesk.gui.health_tab import HealthTab
 from csmdesk.gui.note_writer import NoteWriter
 from csmdesk.gui.notes_tab import NotesTab
 from csmdesk.gui.onboarding_tab import OnboardingTab
+from csmdesk.gui.qbr_tab import QbrTab
 from csmdesk.gui.renewal_dialogs import days_phrase
 from csmdesk.gui.renewal_tab import RenewalTab
 from csmdesk.gui.risks_tab import RisksTab
@@ -66,6 +67,7 @@ class DetailPane(QWidget):
     risks_changed = Signal(int)
     milestones_changed = Signal(int)
     renewal_changed = Signal(int)
+    reviews_changed = Signal(int)
 
     def __init__(
         self,
@@ -129,6 +131,9 @@ class DetailPane(QWidget):
         self.onboarding_tab.changed.connect(self.milestones_changed)
         self.renewal_tab = RenewalTab(db, today)
         self.tabs.addTab(self.renewal_tab, "Rene&wal")
+        self.qbr_tab = QbrTab(db, today)
+        self.tabs.addTab(self.qbr_tab, "&QBR/EBR")
+        self.qbr_tab.held.connect(self.reviews_changed)
         self.renewal_tab.changed.connect(self._renewal_saved)
         self.note_writer = writer or NoteWriter(db, self)
         self.notes_tab = NotesTab(db, today, self.note_writer)
@@ -205,6 +210,7 @@ class DetailPane(QWidget):
         self.onboarding_tab.show_account(account.id)
         self.renewal_tab.show_account(account.id)
         self.notes_tab.show_account(account.id, account.name)
+        self.qbr_tab.show_account(account.id)
 
     def _fill_overview(self, account: Account) -> None:
         self.title.setText(account.name)
@@ -274,12 +280,12 @@ class DetailPane(QWidget):
     def set_database(self, db: Database) -> None:
         self.db = self.health_tab.db = self.risks_tab.db = self.onboarding_tab.db = db
         self.renewal_tab.db = db
-        self.notes_tab.db = self.note_writer.db = db
+        self.notes_tab.db = self.note_writer.db = self.qbr_tab.db = db
 
     def set_today(self, today: date) -> None:
         self.today = self.health_tab.today = self.risks_tab.today = today
         self.onboarding_tab.today = self.renewal_tab.today = today
-        self.notes_tab.today = today
+        self.notes_tab.today = self.qbr_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:
         if self.account is None or self.account.id is None:

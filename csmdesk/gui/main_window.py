@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
         # An outcome moves ARR, the renewal date and the stage: the book row, health and Today.
         self.detail.renewal_changed.connect(self._refresh_row)
+        self.detail.reviews_changed.connect(self._refresh_row)  # a held review is a touchpoint
         notes = self.detail.notes_tab
         notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
         notes.changed.connect(lambda _id: self.today_page.refresh())
@@ -560,7 +561,8 @@ class MainWindow(QMainWindow):
         tab = {
             "risk": detail.risks_tab,
             "milestone": detail.onboarding_tab,
-            "renewal": getattr(detail, "renewal_tab", None),
+            "renewal": detail.renewal_tab,
+            "review": detail.qbr_tab,
         }.get(category)
         detail.tabs.setCurrentWidget(tab if tab is not None else detail.tabs.widget(0))
 
