@@ -43,14 +43,16 @@ def _local(moment: datetime) -> str:
     return f"{moment.replace(tzinfo=moment.tzinfo or UTC).astimezone():%Y-%m-%d %H:%M}"
 
 
-class NotesModel(QAbstractTableModel):
-    COLUMNS = ("Written", "Account", "Kind", "Title")
+class _RowsModel(QAbstractTableModel):
+    """A read-mostly table over a list of row records, one column per ``COLUMNS`` entry."""
+
+    COLUMNS: tuple[str, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[service.NoteRow] = []
+        self.rows: list[Any] = []
 
-    def set_rows(self, rows: list[service.NoteRow]) -> None:
+    def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
@@ -65,6 +67,11 @@ class NotesModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
         return None
+
+
+class NotesModel(_RowsModel):
+    COLUMNS = ("Written", "Account", "Kind", "Title")
+    rows: list[service.NoteRow]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -81,30 +88,14 @@ class NotesModel(QAbstractTableModel):
         return None
 
 
-class ItemsModel(QAbstractTableModel):
+class ItemsModel(_RowsModel):
     COLUMNS = ("Done", "Action item", "Owner", "Due", "Account")
+    rows: list[service.ItemRow]
     toggled = Signal(int, bool)  # item id, done
 
     def __init__(self, today: date, parent: Any = None) -> None:
         super().__init__(parent)
         self.today = today
-        self.rows: list[service.ItemRow] = []
-
-    def set_rows(self, rows: list[service.ItemRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         base = super().flags(index)
