@@ -94,9 +94,9 @@ def main() -> None:
                 app.processEvents()
                 time.sleep(0.05)
             shot(window, f"qbr-tab-{theme}")
-            window.show_notes()
+            window.notes.show_notes()
             shot(window, f"notes-tab-{theme}")
-            call = window.start_call()
+            call = window.notes.start_call()
             if call is not None:
                 call.attendees.item(0).setCheckState(Qt.CheckState.Checked)
                 call.editor.insert(" Usage dipped after the re-org; new VP wants a plan\n- ")

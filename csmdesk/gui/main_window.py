@@ -17,16 +17,14 @@ from csmdesk.gui.account_dialog import AccountDialog
 from csmdesk.gui.book_health_page import BookHealthPage
 from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
-from csmdesk.gui.call_window import CallWindow
 from csmdesk.gui.detail_pane import DetailPane
-from csmdesk.gui.note_writer import NoteWriter
+from csmdesk.gui.notes_controller import NotesController
 from csmdesk.gui.notes_page import NotesPage
 from csmdesk.gui.quick_switcher import QuickSwitcher
 from csmdesk.gui.search_dialog import SearchDialog
 from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
 from csmdesk.services import accounts as account_service
-from csmdesk.services import contacts as contact_service
 from csmdesk.services.accounts import NotArchivedError, NotFoundError
 from csmdesk.store import Database
 
@@ -63,10 +61,8 @@ class MainWindow(QMainWindow):
 
         self.model = BookModel(self.today, self)
         self.book = BookPanel(self.model)
-        self.note_writer = NoteWriter(db, self)
-        self.note_writer.failed.connect(self._note_not_saved)
-        self.call_windows: list[CallWindow] = []
-        self.detail = DetailPane(db, self.today, writer=self.note_writer)
+        self.notes = NotesController(self, db)
+        self.detail = DetailPane(db, self.today, writer=self.notes.writer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.book)
@@ -86,15 +82,15 @@ class MainWindow(QMainWindow):
         self.book_health.band_chosen.connect(self.show_band)
         self.notes_page = NotesPage(db, self.today)
         self.pages.addTab(self.notes_page, "Notes")
-        self.notes_page.note_requested.connect(self.open_note)
-        self.notes_page.items_changed.connect(self._items_ticked)
-        self.notes_page.before_write = self._save_typing
+        self.notes_page.note_requested.connect(self.notes.open_note)
+        self.notes_page.items_changed.connect(self.notes.items_ticked)
+        self.notes_page.before_write = self.notes.save_typing
         self.setCentralWidget(self.pages)
 
         self.switcher = QuickSwitcher(self._switcher_items, self)
         self.search_dialog = SearchDialog(db, self)
         self.search_dialog.account_chosen.connect(self.open_from_today)
-        self.search_dialog.note_chosen.connect(self.open_note_at)
+        self.search_dialog.note_chosen.connect(self.notes.open_note_at)
         self.switcher.chosen.connect(self.go_to_account)
         self.book.current_changed.connect(self._show_account)
         self.book.activated.connect(lambda _id: self.edit_account())
@@ -104,21 +100,21 @@ class MainWindow(QMainWindow):
         self.today_page.open_requested.connect(self.open_from_today)
         self.today_page.touchpoint_requested.connect(self.log_touchpoint)
         self.today_page.record_changed.connect(
-            lambda account_id: self._refresh_row(account_id, today=False)
+            lambda account_id: self.refresh_row(account_id, today=False)
         )
         self.today_page.status_message.connect(
             lambda text: self.statusBar().showMessage(text, 6000)
         )
         self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
         # An outcome moves ARR, the renewal date and the stage: the book row, health and Today.
-        self.detail.renewal_changed.connect(self._refresh_row)
-        self.detail.reviews_changed.connect(self._refresh_row)  # a held review is a touchpoint
+        self.detail.renewal_changed.connect(self.refresh_row)
+        self.detail.reviews_changed.connect(self.refresh_row)  # a held review is a touchpoint
         notes = self.detail.notes_tab
         notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
         notes.changed.connect(lambda _id: self.today_page.refresh())
         notes.changed.connect(lambda _id: self.notes_page.refresh())
         notes.saved.connect(lambda _id: self.notes_page.refresh())
-        notes.call_requested.connect(self.start_call)
+        notes.call_requested.connect(self.notes.start_call)
         self.detail.risks_changed.connect(lambda _id: self.today_page.refresh())
 
         self.path_label = QLabel(str(db.path))
@@ -232,7 +228,7 @@ class MainWindow(QMainWindow):
         )
         self.call_action = self._action(
             "Start a &call note…",
-            self.start_call,
+            self.notes.start_call,
             "Ctrl+Shift+N",
             "A note for the call in progress: attendees, a clock, timestamps; logged when it ends",
         )
@@ -278,7 +274,7 @@ class MainWindow(QMainWindow):
         )
         go_menu.addAction(self._action("&Book", self.show_book, "Ctrl+1"))
         go_menu.addAction(self._action("&Contacts", self.show_contacts, "Ctrl+2"))
-        go_menu.addAction(self._action("&Notes of the account", self.show_notes, "Ctrl+4"))
+        go_menu.addAction(self._action("&Notes of the account", self.notes.show_notes, "Ctrl+4"))
         go_menu.addAction(
             self._action(
                 "All notes and action &items",
@@ -352,7 +348,7 @@ class MainWindow(QMainWindow):
         where = "archived" if self.book.archived_button.isChecked() else "shown"
         self.count_label.setText(f"{total:,} accounts · {shown:,} {where}")
 
-    def _refresh_row(self, account_id: int, *, today: bool = True) -> None:
+    def refresh_row(self, account_id: int, *, today: bool = True) -> None:
         from csmdesk.services import health as health_service
 
         # One account's score from its changed facts (a few ms); archived accounts drop theirs.
@@ -396,7 +392,7 @@ class MainWindow(QMainWindow):
             return
         assert account.id is not None
         log.info("account %s created", account.id)
-        self._refresh_row(account.id)
+        self.refresh_row(account.id)
         self.book.reveal(account.id, archived=False)
         self.statusBar().showMessage(f"Created {account.name}", 4000)
 
@@ -405,7 +401,7 @@ class MainWindow(QMainWindow):
         from csmdesk.gui.touchpoint_dialog import TouchpointDialog
         from csmdesk.services import records
 
-        account_id = account_id or self._current_account()
+        account_id = account_id or self.current_account()
         if account_id is None:
             return False
         account = account_service.get_account(self.db, account_id)
@@ -420,7 +416,7 @@ class MainWindow(QMainWindow):
         except ValidationError as exc:
             messages.error(self, "Touchpoint not logged", str(exc))
             return False
-        self._refresh_row(account_id)  # recency counts in health; a lapsed cadence risk resolves
+        self.refresh_row(account_id)  # recency counts in health; a lapsed cadence risk resolves
         if account_id == self.book.current_id():
             self._show_account(account_id)
         self.statusBar().showMessage(f"Logged a {kind.replace('_', '-')} with {account.name}", 4000)
@@ -455,7 +451,7 @@ class MainWindow(QMainWindow):
     def _on_book_page(self) -> bool:
         return self.pages.currentWidget() is self.splitter
 
-    def _current_account(self) -> int | None:
+    def current_account(self) -> int | None:
         """The account an account command acts on: Today's row while Today shows, else the
         book's selection."""
         if self.pages.currentWidget() is self.today_page:
@@ -495,7 +491,7 @@ class MainWindow(QMainWindow):
         except ValidationError as exc:
             messages.error(self, "Account not saved", str(exc))
             return
-        self._refresh_row(account_id)
+        self.refresh_row(account_id)
         self.book.select_id(account_id)
         self._show_account(account_id)
         self.statusBar().showMessage(f"Saved {draft.name}", 4000)
@@ -503,7 +499,7 @@ class MainWindow(QMainWindow):
     def set_archived(self, ids: list[int], archived: bool) -> None:
         account_service.set_archived(self.db, ids, archived)
         for account_id in ids:
-            self._refresh_row(account_id)
+            self.refresh_row(account_id)
         verb = "Archived" if archived else "Restored"
         self.statusBar().showMessage(f"{verb} {len(ids)} account(s) — Ctrl+Z to undo", 6000)
         self._update_actions()
@@ -575,96 +571,6 @@ class MainWindow(QMainWindow):
         self.detail.tabs.setCurrentIndex(0)
         self.detail.contacts_view.setFocus()
 
-    def show_notes(self) -> None:
-        self.pages.setCurrentWidget(self.splitter)
-        self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
-        self.detail.notes_tab.editor.edit.setFocus()
-
-    def open_note(self, account_id: int, note_id: int, at: int = -1) -> None:
-        """The note in its account's Notes tab, the cursor at character ``at``."""
-        self.pages.setCurrentWidget(self.splitter)
-        self.go_to_account(account_id)
-        self.detail.tabs.setCurrentWidget(self.detail.notes_tab)
-        self.detail.notes_tab.open_note(note_id, at)
-
-    def open_note_at(self, note_id: int, at: int) -> None:
-        """From search: the note, the cursor at the match (``at``: a QTextCursor position)."""
-        from csmdesk.services import notes as note_service
-
-        try:
-            note = note_service.get_note(self.db, note_id)
-        except NotFoundError:
-            self.statusBar().showMessage("That note no longer exists.", 6000)
-            return
-        self.open_note(note.account_id, note_id, at)
-
-    def _save_typing(self) -> None:
-        self.detail.notes_tab.editor.save_now()
-        self.note_writer.flush(5.0)
-
-    def _items_ticked(self, account_id: int) -> None:
-        self.today_page.refresh()
-        notes = self.detail.notes_tab
-        if notes.account_id == account_id and notes.editor.note_id is not None:
-            note_id = notes.editor.note_id
-            notes.editor.load(None)  # its text changed underneath: show the ticked line
-            notes.reload(select=note_id)
-
-    def start_call(self) -> CallWindow | None:
-        """Ctrl+Shift+N from anywhere: a call note for the current account, in call mode."""
-        from datetime import UTC, datetime
-
-        from csmdesk.services import notes as note_service
-
-        account_id = self._current_account()
-        if account_id is None:
-            return None
-        account = account_service.get_account(self.db, account_id)
-        template = next(
-            (t for t in note_service.load_templates() if t.kind == "call" and not t.own), None
-        )
-        started = datetime.now(UTC)
-        body = (
-            note_service.fill_template(
-                template.body, account=account.name, when=started.astimezone(), attendees=[]
-            )
-            if template
-            else f"# Call — {account.name}\n\n"
-        )
-        note = note_service.create_note(self.db, account_id, body, kind="call")
-        assert note.id is not None
-        people = (
-            self.detail.notes_tab.people()
-            if self.detail.notes_tab.account_id == account_id
-            else [c for c in contact_service.list_contacts(self.db, account_id) if not c.left_on]
-        )
-        window = CallWindow(
-            self.db, self.note_writer, note.id, account_id, account.name, people, body,
-            started_at=started, parent=self,
-        )  # fmt: skip
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        window.ended.connect(self._call_ended)
-        window.destroyed.connect(lambda *_: self._forget_call(window))
-        self.call_windows.append(window)
-        window.show()
-        window.editor.edit.setFocus()
-        if self.detail.notes_tab.account_id == account_id:
-            self.detail.notes_tab.reload()
-        return window
-
-    def _forget_call(self, window: CallWindow) -> None:
-        if window in self.call_windows:
-            self.call_windows.remove(window)
-
-    def _call_ended(self, account_id: int, _touchpoint_id: int) -> None:
-        self._refresh_row(account_id)
-        if self.detail.notes_tab.account_id == account_id:
-            self.detail.notes_tab.reload()
-        self.statusBar().showMessage("Call logged as a touchpoint", 6000)
-
-    def _note_not_saved(self, _note_id: int, why: str) -> None:
-        self.statusBar().showMessage(f"A note is not saved yet (kept, retrying): {why}", 10_000)
-
     def show_band(self, band: str) -> None:
         """From the book health page: the book, filtered to one band."""
         combo = self.book.health_combo
@@ -720,7 +626,7 @@ class MainWindow(QMainWindow):
         tab.reading_requested.connect(self.add_reading)
         tab.override_requested.connect(self.override_health)
         tab.clear_override_requested.connect(self.clear_override)
-        self.detail.contacts_changed.connect(self._refresh_row)
+        self.detail.contacts_changed.connect(self.refresh_row)
         QTimer.singleShot(0, self._rescore_if_stale)
 
     def recompute_book(self) -> None:
@@ -752,7 +658,7 @@ class MainWindow(QMainWindow):
         self._show_account(self.book.current_id())
 
     def _rescored(self, account_id: int) -> None:
-        self._refresh_row(account_id)
+        self.refresh_row(account_id)
         self._show_account(account_id)
 
     def _rescore_if_stale(self) -> None:
@@ -849,7 +755,7 @@ class MainWindow(QMainWindow):
     def _restore_backup(self, file: Path) -> None:
         # What was typed goes into the book being replaced (kept aside), never into the backup.
         self.detail.notes_tab.editor.load(None)
-        self.note_writer.flush(10.0)
+        self.notes.writer.flush(10.0)
         self.backups.apply_restore(self.db, file, self._use_database)
 
     def edit_backup_settings(self) -> None:
@@ -859,7 +765,8 @@ class MainWindow(QMainWindow):
 
     def _use_database(self, db: Database) -> None:
         """Carry on with a (re)opened database, e.g. after a restore."""
-        self.db = self.recompute.db = self.book_health.db = self.note_writer.db = db
+        self.db = self.recompute.db = self.book_health.db = db
+        self.notes.set_database(db)
         self.notes_page.db = self.search_dialog.db = db
         self.detail.set_database(db)
         self.today_page.set_database(db)
@@ -925,11 +832,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for window in list(self.call_windows):
-            window.end_call()  # log what was a call; its note is saved either way
-        self.detail.notes_tab.editor.save_now()
-        if not self.note_writer.close(10.0):
-            log.error("some note text could not be written before closing")
+        self.notes.close()
         self.save_state()
         self.backups.shutdown()
         # A rescore still running would use the database after it is closed and the

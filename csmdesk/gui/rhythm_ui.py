@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import DBAPIError
 
 from csmdesk.domain.accounts import SEGMENT_LABELS
 from csmdesk.domain.rhythm import (
@@ -35,8 +34,7 @@ from csmdesk.gui import messages
 from csmdesk.gui.dialog_parts import note_label, show_note
 from csmdesk.models import Segment
 from csmdesk.services import rhythm as rhythm_service
-from csmdesk.store import Database
-from csmdesk.store.errors import classify
+from csmdesk.store import Database, DatabaseProblem
 
 log = logging.getLogger(__name__)
 
@@ -273,10 +271,7 @@ def edit_rhythm_settings(parent: QWidget | None, db: Database) -> bool:
         return False
     try:
         rhythm_service.save_settings(db, settings)
-    except DBAPIError as exc:
-        problem = classify(exc, db.path)
-        if problem is None:
-            raise
+    except DatabaseProblem as problem:
         log.warning("rhythm settings not saved: %s", problem)
         messages.error(parent, "Rhythm settings not saved", str(problem))
         return False

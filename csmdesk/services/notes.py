@@ -294,6 +294,17 @@ def restore_revision(
 # --- calls ------------------------------------------------------------------------------------
 
 
+def start_call_note(db: Database, account_id: int, account_name: str, started: datetime) -> Note:
+    """A new call note from the shipped call template (filled in for the account)."""
+    template = next((t for t in load_templates() if t.kind == "call" and not t.own), None)
+    body = (
+        fill_template(template.body, account=account_name, when=started.astimezone(), attendees=[])
+        if template
+        else f"# Call — {account_name}\n\n"
+    )
+    return create_note(db, account_id, body, kind=NoteKind.CALL.value)
+
+
 def end_call(
     db: Database,
     note_id: int,

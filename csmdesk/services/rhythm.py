@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from csmdesk.domain import rhythm
@@ -20,6 +21,7 @@ from csmdesk.domain.rhythm import RenewalWindow, ReviewSchedule, RhythmSettings
 from csmdesk.models import Account, Meta, Touchpoint, TouchpointKind
 from csmdesk.services.accounts import NotFoundError
 from csmdesk.store import Database
+from csmdesk.store.errors import classify
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,18 @@ def load_settings(db: Database) -> RhythmSettings:
 
 
 def save_settings(db: Database, settings: RhythmSettings) -> None:
+    """Store the settings; a known SQLite failure (busy, full, read-only…) is raised as the
+    ``DatabaseProblem`` that tells the user what happened, anything else as it came."""
     text = settings.to_json()
     RhythmSettings.from_json(text)  # validates
-    with db.session() as s:
-        s.merge(Meta(key=SETTINGS_KEY, value=text))
+    try:
+        with db.session() as s:
+            s.merge(Meta(key=SETTINGS_KEY, value=text))
+    except DBAPIError as exc:
+        problem = classify(exc, db.path)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def test_call_mode_logs_the_call_with_attendees(qtbot, db, acme, message_log) ->
     window.show()
     window.show_book()
     window.book.select_id(acme)
-    call = window.start_call()
+    call = window.notes.start_call()
     assert isinstance(call, CallWindow) and call.isVisible()
     assert call.windowTitle() == "Call with Acme"
     call.attendees.item(0).setCheckState(Qt.CheckState.Checked)

@@ -28,7 +28,7 @@ def main() -> None:
     window.show()
     window.show_book()
     window.book.select_id(account_id)
-    window.show_notes()
+    window.notes.show_notes()
     tab = window.detail.notes_tab
     note_id = tab.new_note()
     print(f"note {note_id}", flush=True)
