@@ -282,7 +282,11 @@ class NoteEditor(QWidget):
         self.status.setText("Saving…")
 
     def _on_saved(self, note_id: int) -> None:
-        if note_id == self.note_id and self._dirty_since is None:
+        """The writer saves for every editor (a call window's too): only this one's note counts,
+        so a call typed beside Today or the Notes page never makes them recompute."""
+        if note_id != self.note_id:
+            return
+        if self._dirty_since is None:
             self.status.setText("Saved")
             self.status.setToolTip("Every change is in the database within about a second")
         self.text_saved.emit(note_id)

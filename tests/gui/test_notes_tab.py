@@ -173,3 +173,18 @@ def test_enter_continues_a_list_and_ends_it_on_an_empty_item(qtbot, tab: NotesTa
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.keyClicks(edit, "second")
     assert tab.editor.text() == "- [ ] one\n- [ ] two\n1. first\n2. second"
+
+
+def test_an_editor_reports_only_its_own_note_saved(qtbot, tab: NotesTab, db, acme) -> None:  # type: ignore[no-untyped-def]
+    mine = tab.new_note()
+    other = notes.create_note(db, acme, "elsewhere")
+    heard: list[int] = []
+    tab.saved.connect(heard.append)
+    tab.writer.submit(other.id or 0, "typed in a call window")
+    assert tab.writer.flush(5.0)
+    qtbot.wait(50)  # the writer's signal is queued to this thread
+    assert heard == []
+    tab.editor.edit.insertPlainText("mine")
+    tab.editor.save_now()
+    qtbot.waitUntil(lambda: heard == [acme], timeout=2000)
+    assert mine == tab.editor.note_id
