@@ -1,0 +1,516 @@
+"""The book's numbers from the database: retention, NRR, NPS, adoption, onboarding, QBRs on
+schedule, ARR at risk and health by ARR (definitions in :mod:`csmdesk.domain.kpis`).
+
+    snapshot = load_snapshot(db, [period, period.previous()])   # one read of the book
+    kpis = compute(snapshot, period)                              # pure, fast, repeatable
+
+:func:`book_kpis` does both for one period. The dashboard loads one snapshot for the period,
+the one before and the last eight quarters, then computes each from memory.
+
+Archived accounts are left out everywhere (archiving is how an account leaves the book).
+Money is in the reporting currency of :class:`KpiSettings`; other currencies convert at the
+CSM's rates, and an account in a currency without a rate is named in a warning, never summed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import text
+
+from csmdesk.domain import kpis as k
+from csmdesk.domain.kpis import (
+    Adoption,
+    ArrHistory,
+    ArrPoint,
+    Nps,
+    NpsResponse,
+    Onboarding,
+    OnboardingStep,
+    OnTime,
+    Period,
+    Rates,
+    Retention,
+    UsageReading,
+)
+from csmdesk.models import Lifecycle, Meta
+from csmdesk.services import onboarding as onboarding_service
+from csmdesk.services import rhythm
+from csmdesk.services.rhythm import BookReviews
+from csmdesk.store import Database
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "kpis.settings"
+DEFAULT_CURRENCY = "USD"
+RISK_HORIZONS = (90, 180)
+RISK_MONTHS = 6
+HEALTHY, WATCH, AT_RISK, UNSCORED = "healthy", "watch", "at_risk", "unscored"
+BANDS = (HEALTHY, WATCH, AT_RISK, UNSCORED)
+NOT_HEALTHY = (WATCH, AT_RISK, UNSCORED)
+NAMES_IN_WARNING = 5
+
+
+# --- settings: the reporting currency and the CSM's rates --------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """``currency`` None: the book's most common currency. ``rates``: units of the reporting
+    currency per unit of another currency, as the CSM entered them."""
+
+    currency: str | None = None
+    rates: dict[str, Decimal] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"currency": self.currency, "rates": {c: str(r) for c, r in sorted(self.rates.items())}}
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> KpiSettings:
+        data = json.loads(raw)
+        currency = data.get("currency") or None
+        rates = {str(c).upper(): parse_rate(str(r)) for c, r in (data.get("rates") or {}).items()}
+        return cls(currency.upper() if currency else None, rates)
+
+
+class RateError(ValueError):
+    """A rate that is not a positive number, with a message fit for the user."""
+
+
+def parse_rate(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        raise RateError(f"'{raw}' is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise RateError(f"a rate must be more than 0, not {raw}")
+    return value
+
+
+def load_settings(db: Database) -> KpiSettings:
+    with db.engine.connect() as conn:
+        raw = conn.execute(
+            text("SELECT value FROM meta WHERE key = :key"), {"key": SETTINGS_KEY}
+        ).scalar_one_or_none()
+    if not raw:
+        return KpiSettings()
+    try:
+        return KpiSettings.from_json(raw)
+    except (ValueError, TypeError, AttributeError):
+        log.warning("stored KPI settings are unreadable; using the defaults")
+        return KpiSettings()
+
+
+def save_settings(db: Database, settings: KpiSettings) -> None:
+    with db.session() as s:
+        s.merge(Meta(key=SETTINGS_KEY, value=settings.to_json()))
+
+
+# --- one read of the book ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    account_id: int
+    name: str
+    currency: str
+    arr_minor: int
+    seats: int | None
+    renewal_date: date | None
+    lifecycle: str
+    band: str  # effective health band, or "unscored"
+
+
+@dataclass
+class Snapshot:
+    """What the numbers are computed from, read once; periods are computed from memory."""
+
+    today: date
+    settings: KpiSettings
+    accounts: dict[int, AccountFacts]
+    histories: dict[int, ArrHistory]
+    nps: list[NpsResponse]
+    usage: list[UsageReading]
+    onboardings: list[Onboarding]
+    usage_windows: list[Period]
+    reviews: dict[Period, BookReviews] = field(default_factory=dict)
+    db: Database | None = None
+
+    @property
+    def currency(self) -> str:
+        if self.settings.currency:
+            return self.settings.currency
+        counts = Counter(a.currency for a in self.accounts.values())
+        if not counts:
+            return DEFAULT_CURRENCY
+        return min(counts, key=lambda code: (-counts[code], code))
+
+    @property
+    def rates(self) -> Rates:
+        return Rates(self.currency, self.settings.rates)
+
+    def name(self, account_id: int) -> str:
+        facts = self.accounts.get(account_id)
+        return facts.name if facts else f"account {account_id}"
+
+
+def _iso(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def load_snapshot(
+    db: Database,
+    periods: Iterable[Period],
+    *,
+    today: date | None = None,
+    settings: KpiSettings | None = None,
+    reviews: bool = True,
+) -> Snapshot:
+    """Read what the KPIs of ``periods`` need: ARR events, NPS responses, the readings of the
+    last 30 days of each period, onboarding plans and (with ``reviews``) QBRs on schedule."""
+    periods = list(periods)
+    today = today or datetime.now(UTC).date()
+    settings = settings or load_settings(db)
+    windows = sorted({k.adoption_window(p) for p in periods})
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        accounts = {
+            row[0]: AccountFacts(
+                row[0], row[1], row[2], row[3] or 0, row[4],
+                _iso(row[5]) if row[5] else None, row[6], row[7] or UNSCORED,
+            )
+            for row in raw.execute(
+                "SELECT a.id, a.name, a.currency, a.arr_minor, a.licensed_seats, a.renewal_date,"
+                " a.lifecycle, h.effective_band FROM account a"
+                " LEFT JOIN healthscore h ON h.account_id = a.id WHERE a.archived_at IS NULL"
+            )
+        }  # fmt: skip
+        points: dict[int, list[ArrPoint]] = {}
+        for account_id, on, seq, arr, code, kind in raw.execute(
+            'SELECT account_id, "on", id, arr_after_minor, currency, kind FROM arrevent'
+        ):
+            if account_id in accounts:
+                points.setdefault(account_id, []).append(
+                    ArrPoint(_iso(on), seq, arr, code, kind, seq)
+                )
+        nps = [
+            NpsResponse(account_id, _iso(on), score)
+            for account_id, on, score in raw.execute(
+                'SELECT account_id, "on", nps FROM healthreading WHERE nps IS NOT NULL'
+            )
+            if account_id in accounts
+        ]
+        usage = _usage(raw, windows, accounts)
+    histories = {account_id: ArrHistory(p) for account_id, p in points.items()}
+    runs = _onboardings(db)
+    snapshot = Snapshot(
+        today, settings, accounts, histories, nps, usage, runs, windows, db=db if reviews else None
+    )
+    return snapshot
+
+
+def _usage(
+    raw: Any, windows: Sequence[Period], accounts: dict[int, AccountFacts]
+) -> list[UsageReading]:
+    """Each account's latest reading of active users in each window (one scan of readings)."""
+    if not windows:
+        return []
+    cases = " ".join(
+        f"WHEN \"on\" BETWEEN '{w.start.isoformat()}' AND '{w.end.isoformat()}' THEN {i}"
+        for i, w in enumerate(windows)
+    )
+    query = (
+        f'SELECT account_id, MAX("on"), active_users FROM ('
+        f'SELECT account_id, "on", active_users, CASE {cases} END AS w FROM healthreading'
+        f" WHERE active_users IS NOT NULL AND \"on\" >= '{windows[0].start.isoformat()}'"
+        f" AND \"on\" <= '{max(w.end for w in windows).isoformat()}')"
+        " WHERE w IS NOT NULL GROUP BY account_id, w"
+    )
+    return [
+        UsageReading(account_id, _iso(on), active)
+        for account_id, on, active in raw.execute(query)
+        if account_id in accounts
+    ]
+
+
+def _onboardings(db: Database) -> list[Onboarding]:
+    """The latest plan run of each account, as onboardings to judge."""
+    latest: dict[int, Onboarding] = {}
+    for run in onboarding_service.plan_runs(db):
+        steps = tuple(
+            OnboardingStep(m.completed_on, bool(m.skipped_reason)) for m in run.milestones
+        )
+        latest[run.account_id] = Onboarding(run.account_id, run.start, steps)
+    return list(latest.values())
+
+
+# --- the numbers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskSlice:
+    """Renewal ARR of not-Healthy accounts due in a month, by band (reporting currency)."""
+
+    month: date
+    by_band: dict[str, int]
+    account_ids: dict[str, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class ArrAtRisk:
+    today: date
+    horizons: dict[int, dict[str, int]]  # days ahead → band → ARR
+    horizon_accounts: dict[int, tuple[int, ...]]
+    months: tuple[RiskSlice, ...]
+
+    def total(self, days: int) -> int:
+        return sum(self.horizons[days].values())
+
+
+@dataclass(frozen=True)
+class BookKpis:
+    period: Period
+    today: date
+    currency: str
+    retention: Retention
+    nps: Nps
+    adoption: Adoption
+    onboarding: OnTime
+    reviews: BookReviews | None
+    at_risk: ArrAtRisk
+    health_arr: dict[str, int]
+    health_accounts: dict[str, tuple[int, ...]]
+    warnings: tuple[str, ...]
+
+    @property
+    def qbrs_on_schedule(self) -> float | None:
+        return self.reviews.share if self.reviews is not None else None
+
+    def value(self, key: str) -> float | None:
+        """A headline figure by key (fractions; NPS in points)."""
+        values: dict[str, float | None] = {
+            "grr": self.retention.grr,
+            "nrr": self.retention.nrr,
+            "logo_retention": self.retention.logo_retention,
+            "expansion_rate": self.retention.expansion_rate,
+            "nps": self.nps.score,
+            "adoption": self.adoption.value,
+            "accounts_adopting_70": self.adoption.share_adopting,
+            "on_time_onboarding": self.onboarding.value,
+            "qbrs_on_schedule": self.qbrs_on_schedule,
+        }
+        return values[key]
+
+    def as_json(self) -> dict[str, Any]:
+        """The object ``csmdesk kpis --json`` prints (keys are a contract for scripts)."""
+        r = self.retention
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "currency": self.currency,
+            "starting_arr": r.starting,
+            "ending_arr": r.ending,
+            "new_arr": r.new,
+            "expansion_arr": r.expansion,
+            "contraction_arr": r.contraction,
+            "churned_arr": r.churned,
+            "cohort_accounts": r.cohort,
+            "grr": k.percent(r.grr),
+            "nrr": k.percent(r.nrr),
+            "logo_retention": k.percent(r.logo_retention),
+            "expansion_rate": k.percent(r.expansion_rate),
+            "adoption": k.percent(self.adoption.value),
+            "accounts_adopting_70": k.percent(self.adoption.share_adopting),
+            "nps": k.points(self.nps.score),
+            "nps_responses": len(self.nps.responses),
+            "on_time_onboarding": k.percent(self.onboarding.value),
+            "qbrs_on_schedule": k.percent(self.qbrs_on_schedule),
+            "arr_at_risk_90": self.at_risk.total(90),
+            "arr_at_risk_180": self.at_risk.total(180),
+            "warnings": list(self.warnings),
+        }
+
+
+def compute(snapshot: Snapshot, period: Period, *, with_reviews: bool = True) -> BookKpis:
+    """The numbers of ``period``; ``with_reviews`` False skips QBRs on schedule (a query)."""
+    rates = snapshot.rates
+    kept = retention_for(snapshot, period)
+    facts = snapshot.accounts
+    seats = {a: f.seats for a, f in facts.items()}
+    reviews = None
+    if snapshot.db is not None and with_reviews:
+        reviews = snapshot.reviews.get(period)
+        if reviews is None:
+            reviews = rhythm.reviews_on_schedule(
+                snapshot.db, (period.start, period.end), as_of=period.end
+            )
+            snapshot.reviews[period] = reviews
+    at_risk, health_arr, health_ids, unconverted_now = _current(snapshot, rates)
+    warnings = _warnings(snapshot, kept, unconverted_now, period)
+    return BookKpis(
+        period=period,
+        today=snapshot.today,
+        currency=rates.currency,
+        retention=kept,
+        nps=k.nps(snapshot.nps, period),
+        adoption=k.adoption(snapshot.usage, seats, period),
+        onboarding=k.on_time_onboarding(snapshot.onboardings, period),
+        reviews=reviews if reviews is None or reviews.due else None,
+        at_risk=at_risk,
+        health_arr=health_arr,
+        health_accounts=health_ids,
+        warnings=tuple(warnings),
+    )
+
+
+def retention_for(snapshot: Snapshot, period: Period) -> Retention:
+    return k.retention(snapshot.histories, period, snapshot.rates)
+
+
+def _current(
+    snapshot: Snapshot, rates: Rates
+) -> tuple[ArrAtRisk, dict[str, int], dict[str, tuple[int, ...]], list[int]]:
+    """ARR at risk over the next 90/180 days and ARR by health band, as of ``today``."""
+    today = snapshot.today
+    first = today.replace(day=1)
+    months = [_month(first, i) for i in range(RISK_MONTHS)]
+    horizons = {d: dict.fromkeys(NOT_HEALTHY, 0) for d in RISK_HORIZONS}
+    horizon_ids: dict[int, list[int]] = {d: [] for d in RISK_HORIZONS}
+    by_month = [dict.fromkeys(NOT_HEALTHY, 0) for _ in months]
+    month_ids: list[dict[str, list[int]]] = [{b: [] for b in NOT_HEALTHY} for _ in months]
+    health = dict.fromkeys(BANDS, 0)
+    health_ids: dict[str, list[int]] = {b: [] for b in BANDS}
+    unconverted = []
+    for facts in snapshot.accounts.values():
+        if facts.lifecycle == Lifecycle.CHURNED.value or facts.arr_minor <= 0:
+            continue
+        arr = rates.convert(facts.arr_minor, facts.currency)
+        if arr is None:
+            unconverted.append(facts.account_id)
+            continue
+        band = facts.band if facts.band in BANDS else UNSCORED
+        health[band] += arr
+        health_ids[band].append(facts.account_id)
+        renewal = facts.renewal_date
+        if band == HEALTHY or renewal is None or renewal < today:
+            continue
+        days = (renewal - today).days
+        for horizon in RISK_HORIZONS:
+            if days <= horizon:
+                horizons[horizon][band] += arr
+                horizon_ids[horizon].append(facts.account_id)
+        index = (renewal.year - first.year) * 12 + renewal.month - first.month
+        if 0 <= index < len(months):
+            by_month[index][band] += arr
+            month_ids[index][band].append(facts.account_id)
+    risk = ArrAtRisk(
+        today,
+        horizons,
+        {d: tuple(ids) for d, ids in horizon_ids.items()},
+        tuple(
+            RiskSlice(m, by_month[i], {b: tuple(v) for b, v in month_ids[i].items()})
+            for i, m in enumerate(months)
+        ),
+    )
+    return risk, health, {b: tuple(v) for b, v in health_ids.items()}, unconverted
+
+
+def _month(first: date, offset: int) -> date:
+    index = first.year * 12 + first.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _names(snapshot: Snapshot, ids: Sequence[int]) -> str:
+    names = sorted(snapshot.name(i) for i in ids)
+    shown = ", ".join(names[:NAMES_IN_WARNING])
+    more = len(names) - NAMES_IN_WARNING
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _warnings(
+    snapshot: Snapshot, kept: Retention, unconverted_now: list[int], period: Period
+) -> list[str]:
+    out = []
+    missing = sorted(set(kept.unconverted) | set(unconverted_now))
+    if missing:
+        codes = sorted({snapshot.accounts[i].currency for i in missing if i in snapshot.accounts})
+        out.append(
+            f"No exchange rate to {snapshot.currency} for {', '.join(codes)}: "
+            f"{len(missing)} account(s) left out of the money figures "
+            f"({_names(snapshot, missing)})."
+        )
+    doubled = [
+        (account_id, d)
+        for account_id, history in snapshot.histories.items()
+        for d in history.same_day_dates()
+        if d <= period.end
+    ]
+    if doubled:
+        ids = sorted({a for a, _ in doubled})
+        out.append(
+            f"{len(ids)} account(s) have two ARR events on one date; the later-entered one "
+            f"counts ({_names(snapshot, ids)})."
+        )
+    return out
+
+
+def book_kpis(
+    db: Database,
+    period: Period | None = None,
+    *,
+    today: date | None = None,
+    settings: KpiSettings | None = None,
+) -> BookKpis:
+    """All the numbers for ``period`` (default: the 12 months ending ``today``)."""
+    today = today or datetime.now(UTC).date()
+    period = period or k.trailing_months(today)
+    return compute(load_snapshot(db, [period], today=today, settings=settings), period)
+
+
+# --- the dashboard's set: the period, the one before, and eight quarters -----------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    current: BookKpis
+    previous: BookKpis
+    quarters: tuple[BookKpis, ...]
+    snapshot: Snapshot
+
+    def series(self, key: str) -> list[float | None]:
+        return [q.value(key) for q in self.quarters]
+
+
+def dashboard(
+    db: Database, period: Period, *, today: date | None = None, quarters: int = 8
+) -> Dashboard:
+    today = today or datetime.now(UTC).date()
+    previous = period.previous()
+    spark = k.last_quarters(period.end, quarters)
+    snapshot = load_snapshot(db, [period, previous, *spark], today=today)
+    return Dashboard(
+        compute(snapshot, period),
+        compute(snapshot, previous),
+        tuple(compute(snapshot, q, with_reviews=False) for q in spark),
+        snapshot,
+    )
+
+
+def event_rows(snapshot: Snapshot, period: Period, account_ids: Iterable[int]) -> list[ArrPoint]:
+    """The ARR events dated in ``period`` of the given accounts, for drill-down lists."""
+    out: list[ArrPoint] = []
+    for account_id in account_ids:
+        history = snapshot.histories.get(account_id)
+        if history is not None:
+            out.extend(history.between(period))
+    return out
