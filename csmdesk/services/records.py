@@ -14,12 +14,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from csmdesk.domain.accounts import ValidationError
+from csmdesk.domain.arr_history import arr_event_errors
 from csmdesk.domain.readings import check_reading
 from csmdesk.models import (
     Account,
     ActionItem,
     ArrEvent,
-    ArrEventKind,
     ExternalRef,
     HealthReading,
     Meta,
@@ -462,11 +462,9 @@ def add_arr_event(
     session: Session | None = None,
 ) -> ArrEvent:
     """Record an ARR movement; the account's ARR follows its latest event."""
-    _require(kind, ArrEventKind, "kind")
-    if arr_after_minor < 0:
-        raise ValidationError({"arr": "ARR cannot be negative."})
-    if kind == ArrEventKind.CHURN.value and arr_after_minor != 0:
-        raise ValidationError({"arr": "After a churn the ARR is 0."})
+    errors = arr_event_errors(kind, arr_after_minor)
+    if errors:
+        raise ValidationError(errors)
     with db.unit(session) as s:
         account = _require_account(s, account_id)
         # A recorded history replaces the placeholder made when the account was created.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from PySide6.QtCore import Qt
 
+from csmdesk.domain.accounts import AccountDraft
 from csmdesk.gui.account_dialog import AccountDialog
 from csmdesk.gui.widgets import set_date
 
@@ -110,3 +112,101 @@ def test_compiled_forms_are_not_older_than_their_ui_files() -> None:
         assert first == f"# source-sha256: {digest}", (
             f"run python tools/build_forms.py ({ui_file.name})"
         )
+
+
+# --- how a changed ARR is recorded ----------------------------------------------------------
+
+
+def _edit_dialog(qtbot, arr_minor: int = 120_000_00):  # type: ignore[no-untyped-def]
+    from csmdesk.domain.accounts import AccountDraft
+
+    dlg = AccountDialog(None, AccountDraft(name="Acme", arr_minor=arr_minor))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def test_the_arr_choice_appears_only_while_the_arr_differs(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dlg = _edit_dialog(qtbot)
+    assert not dlg.arr_change_box.isVisible() and dlg.arr_change() is None
+    dlg.ui.arrEdit.setText("150,000")
+    assert dlg.arr_change_box.isVisible() and dlg.arr_change() == "expansion"
+    assert not dlg.arr_change_buttons["contraction"].isEnabled()
+    assert "+$30,000" in dlg.arr_change_hint.text()
+    dlg.ui.arrEdit.setText("90,000")
+    assert dlg.arr_change() == "contraction"  # the default follows the direction
+    assert not dlg.arr_change_buttons["expansion"].isEnabled()
+    dlg.ui.arrEdit.setText("0")
+    assert dlg.arr_change() == "contraction" and "churn" in dlg.arr_change_hint.text()
+    dlg.ui.arrEdit.setText("120,000")
+    assert not dlg.arr_change_box.isVisible() and dlg.arr_change() is None
+
+
+def test_a_chosen_correction_survives_further_typing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dlg = _edit_dialog(qtbot)
+    dlg.ui.arrEdit.setText("12,000")
+    dlg.arr_change_buttons["correction"].click()
+    assert dlg.arr_change() == "correction" and "amended" in dlg.arr_change_hint.text()
+    dlg.ui.arrEdit.setText("120,000")  # back to the saved ARR
+    assert dlg.arr_change() is None
+    dlg.ui.arrEdit.setText("125,000")
+    assert dlg.arr_change() == "expansion"  # shown anew: the default again
+    dlg.arr_change_buttons["correction"].click()
+    dlg.ui.arrEdit.setText("126,000")
+    assert dlg.arr_change() == "correction"  # kept while the question stays on screen
+
+
+def test_a_new_account_is_never_asked(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(dialog.ui.nameEdit, "Zenith")
+    qtbot.keyClicks(dialog.ui.arrEdit, "50000")
+    assert not dialog.arr_change_box.isVisible() and dialog.arr_change() is None
+
+
+def test_the_choice_sits_between_currency_and_contract_start_in_tab_order(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dlg = _edit_dialog(qtbot)
+    dlg.ui.arrEdit.setText("150,000")
+    ui = dlg.ui
+    chain, widget = [], ui.currencyCombo
+    while widget is not ui.contractStartEdit and len(chain) < 10:
+        widget = widget.nextInFocusChain()
+        inner = widget.parent() is ui.currencyCombo  # an editable combo's own line edit
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and not inner:
+            chain.append(widget.objectName())
+    assert chain == [
+        "arrChange_expansion",
+        "arrChange_contraction",
+        "arrChange_correction",
+        "contractStartEdit",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "choice", "history"),
+    [
+        ("150,000", None, [("new", 120_000_00), ("expansion", 150_000_00)]),
+        ("90,000", None, [("new", 120_000_00), ("contraction", 90_000_00)]),
+        ("125,000", "correction", [("new", 125_000_00)]),
+    ],
+)
+def test_the_choice_drives_update_account(
+    qtbot, db, typed: str, choice: str | None, history
+) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.services import accounts, records
+
+    account = accounts.create_account(
+        db, AccountDraft(name="Acme", arr_minor=120_000_00, contract_start=date(2025, 1, 1))
+    )
+    assert account.id is not None
+    dlg = AccountDialog(None, accounts.draft_of(account))
+    qtbot.addWidget(dlg)
+    dlg.ui.arrEdit.setText(typed)
+    if choice is not None:
+        dlg.arr_change_buttons[choice].click()
+    draft = dlg.draft()
+    assert draft is not None
+    accounts.update_account(
+        db, account.id, draft, arr_change=dlg.arr_change(), today=date(2026, 6, 1)
+    )
+    events = records.list_arr_events(db, account.id)
+    assert [(e.kind, e.arr_after_minor) for e in events] == history
+    assert accounts.get_account(db, account.id).arr_minor == events[-1].arr_after_minor
