@@ -45,7 +45,8 @@ A ratio with nothing to divide by is ``None`` (shown as "—"), never an error.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -188,28 +189,63 @@ class ArrPoint:
     event_id: int | None = None
 
 
+# One event as stored: (ISO date, sequence, ARR after, currency, kind, event id). ISO dates sort
+# and compare as text, so a history answers without building a date per event.
+EventRow = tuple[str, int, int, str, str, int | None]
+
+
 class ArrHistory:
     """One account's ARR events, sorted, answering "what was the ARR on d?" by bisection."""
 
-    __slots__ = ("_dates", "points")
+    __slots__ = ("_keys", "_rows")
 
-    def __init__(self, points: Iterable[ArrPoint]) -> None:
-        self.points = sorted(points, key=lambda p: (p.on, p.seq))
-        self._dates = [p.on for p in self.points]
+    def __init__(self, points: Iterable[ArrPoint] = ()) -> None:
+        rows = [
+            (p.on.isoformat(), p.seq, p.arr_minor, p.currency, p.kind, p.event_id) for p in points
+        ]
+        self._set(sorted(rows, key=lambda r: (r[0], r[1])))
+
+    @classmethod
+    def from_rows(cls, rows: list[EventRow]) -> ArrHistory:
+        """From rows already sorted by date, then sequence (as a query's ORDER BY gives)."""
+        history = cls.__new__(cls)
+        history._set(rows)
+        return history
+
+    def _set(self, rows: list[EventRow]) -> None:
+        self._rows = rows
+        self._keys = [r[0] for r in rows]
+
+    @staticmethod
+    def _point(row: EventRow) -> ArrPoint:
+        return ArrPoint(date.fromisoformat(row[0]), row[1], row[2], row[3], row[4], row[5])
+
+    @property
+    def points(self) -> list[ArrPoint]:
+        return [self._point(r) for r in self._rows]
 
     def at(self, d: date) -> ArrPoint | None:
         """The event in force on ``d`` (the latest dated on or before it)."""
-        index = bisect.bisect_right(self._dates, d)
-        return self.points[index - 1] if index else None
+        index = bisect.bisect_right(self._keys, d.isoformat())
+        return self._point(self._rows[index - 1]) if index else None
+
+    def arr_at(self, key: str) -> tuple[int, str] | None:
+        """(ARR after, currency) in force on the ISO date ``key``; ``None`` before any event."""
+        index = bisect.bisect_right(self._keys, key)
+        if not index:
+            return None
+        row = self._rows[index - 1]
+        return row[2], row[3]
 
     def same_day_dates(self) -> list[date]:
         """Dates carrying more than one event (the later-entered one counts)."""
-        return sorted({a for a, b in zip(self._dates, self._dates[1:], strict=False) if a == b})
+        keys = self._keys
+        return sorted({date.fromisoformat(a) for a, b in itertools.pairwise(keys) if a == b})
 
     def between(self, period: Period) -> list[ArrPoint]:
-        lo = bisect.bisect_left(self._dates, period.start)
-        hi = bisect.bisect_right(self._dates, period.end)
-        return self.points[lo:hi]
+        lo = bisect.bisect_left(self._keys, period.start.isoformat())
+        hi = bisect.bisect_right(self._keys, period.end.isoformat())
+        return [self._point(r) for r in self._rows[lo:hi]]
 
 
 @dataclass(frozen=True)
@@ -269,15 +305,32 @@ def _ratio(top: float, bottom: float) -> float | None:
 
 def retention(histories: Mapping[int, ArrHistory], period: Period, rates: Rates) -> Retention:
     """GRR, NRR, logo retention and the bridge over ``period`` (see the module's definitions)."""
-    before = period.start - timedelta(days=1)
+    before = (period.start - timedelta(days=1)).isoformat()
+    end = period.end.isoformat()
+    start_values: dict[int, tuple[int, str]] = {}
+    end_values: dict[int, tuple[int, str]] = {}
+    for account_id, history in histories.items():
+        if (first := history.arr_at(before)) is not None:
+            start_values[account_id] = first
+        if (last := history.arr_at(end)) is not None:
+            end_values[account_id] = last
+    return retention_of(start_values, end_values, period, rates)
+
+
+Values = Mapping[int, tuple[int, str]]
+
+
+def retention_of(
+    start_values: Values, end_values: Values, period: Period, rates: Rates
+) -> Retention:
+    """The same from each account's (ARR, currency) in force the day before ``period`` starts
+    and on its last day (an account absent from a map had no event yet: ARR 0)."""
     totals = dict.fromkeys((NEW, EXPANDED, CONTRACTED, CHURNED), 0)
     starting = ending = cohort = retained = 0
     movements: list[Movement] = []
     unconverted: list[int] = []
-    for account_id, history in histories.items():
-        first, last = history.at(before), history.at(period.end)
-        if first is None and last is None:
-            continue
+    for account_id in sorted(start_values.keys() | end_values.keys()):
+        first, last = start_values.get(account_id), end_values.get(account_id)
         s = _value(first, rates)
         e = _value(last, rates)
         if s is None or e is None:
@@ -320,10 +373,10 @@ def retention(histories: Mapping[int, ArrHistory], period: Period, rates: Rates)
     )
 
 
-def _value(point: ArrPoint | None, rates: Rates) -> int | None:
-    if point is None or point.arr_minor == 0:
+def _value(point: tuple[int, str] | None, rates: Rates) -> int | None:
+    if point is None or point[0] == 0:
         return 0
-    return rates.convert(point.arr_minor, point.currency)
+    return rates.convert(*point)
 
 
 # --- NPS -----------------------------------------------------------------------------------
@@ -445,9 +498,20 @@ class OnboardingStep:
 
 @dataclass(frozen=True)
 class Onboarding:
+    """One onboarding as far as on-time matters: its start, how many steps (milestones not
+    skipped) it has, how many of those are not completed, and the last completion."""
+
     account_id: int
     start: date
-    steps: Sequence[OnboardingStep]
+    to_do: int
+    undone: int
+    last_done: date | None
+
+    @classmethod
+    def of(cls, account_id: int, start: date, steps: Iterable[OnboardingStep]) -> Onboarding:
+        kept = [s for s in steps if not s.skipped]
+        done = [s.completed_on for s in kept if s.completed_on is not None]
+        return cls(account_id, start, len(kept), len(kept) - len(done), max(done, default=None))
 
 
 @dataclass(frozen=True)
@@ -467,16 +531,13 @@ def on_time_onboarding(onboardings: Iterable[Onboarding], period: Period) -> OnT
     within 30 days of the start; judged as of ``period.end``."""
     buckets: dict[str, list[int]] = {"on_time": [], "late": [], "pending": []}
     for run in onboardings:
-        if not period.contains(run.start):
-            continue
-        steps = [s for s in run.steps if not s.skipped]
-        if not steps:
+        if not period.contains(run.start) or not run.to_do:
             continue
         deadline = run.start + timedelta(days=ON_TIME_DAYS)
-        done = [s.completed_on for s in steps]
-        if all(d is not None and d <= deadline for d in done):
+        late_done = run.last_done is not None and run.last_done > deadline
+        if not run.undone and not late_done:
             buckets["on_time"].append(run.account_id)
-        elif deadline < period.end or any(d is not None and d > deadline for d in done):
+        elif deadline < period.end or late_done:
             buckets["late"].append(run.account_id)
         else:
             buckets["pending"].append(run.account_id)

@@ -19,7 +19,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,7 +33,6 @@ from csmdesk.domain.kpis import (
     Nps,
     NpsResponse,
     Onboarding,
-    OnboardingStep,
     OnTime,
     Period,
     Rates,
@@ -41,7 +40,6 @@ from csmdesk.domain.kpis import (
     UsageReading,
 )
 from csmdesk.models import Lifecycle, Meta
-from csmdesk.services import onboarding as onboarding_service
 from csmdesk.services import rhythm
 from csmdesk.services.rhythm import BookReviews
 from csmdesk.store import Database
@@ -56,6 +54,9 @@ HEALTHY, WATCH, AT_RISK, UNSCORED = "healthy", "watch", "at_risk", "unscored"
 BANDS = (HEALTHY, WATCH, AT_RISK, UNSCORED)
 NOT_HEALTHY = (WATCH, AT_RISK, UNSCORED)
 NAMES_IN_WARNING = 5
+# Up to this many dates, ask SQLite for the ARR on each; beyond, reading every event once and
+# bisecting is faster (measured on 60,000 events: 30 ms a date against 100 ms in all).
+SQL_DATES = 3
 
 
 # --- settings: the reporting currency and the CSM's rates --------------------------------------
@@ -137,13 +138,26 @@ class Snapshot:
     today: date
     settings: KpiSettings
     accounts: dict[int, AccountFacts]
-    histories: dict[int, ArrHistory]
+    arr_on: dict[date, dict[int, tuple[int, str]]]  # the ARR in force on each date needed
     nps: list[NpsResponse]
     usage: list[UsageReading]
     onboardings: list[Onboarding]
     usage_windows: list[Period]
-    reviews: dict[Period, BookReviews] = field(default_factory=dict)
+    review_history: tuple[dict[int, date], dict[int, list[date]]] | None = None
+    review_months: int = 3
+    same_day_events: list[tuple[int, date]] = field(default_factory=list)
     db: Database | None = None
+    _histories: dict[int, ArrHistory] | None = None
+    _current: Any = None  # ARR at risk and by health: the same for every period
+
+    @property
+    def histories(self) -> dict[int, ArrHistory]:
+        """Every account's ARR events (read on first use: drill-down lists need them, the
+        figures do not)."""
+        if self._histories is None:
+            assert self.db is not None, "a snapshot without its database has no histories"
+            self._histories = load_histories(self.db, self.accounts)
+        return self._histories
 
     @property
     def currency(self) -> str:
@@ -163,8 +177,17 @@ class Snapshot:
         return facts.name if facts else f"account {account_id}"
 
 
+_DAYS: dict[str, date] = {}
+
+
 def _iso(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    """A stored date (``YYYY-MM-DD`` text) as a date; a book has only a few thousand."""
+    if isinstance(value, date):
+        return value
+    found = _DAYS.get(value)
+    if found is None:
+        found = _DAYS[value] = date.fromisoformat(str(value)[:10])
+    return found
 
 
 def load_snapshot(
@@ -195,14 +218,21 @@ def load_snapshot(
                 " LEFT JOIN healthscore h ON h.account_id = a.id WHERE a.archived_at IS NULL"
             )
         }  # fmt: skip
-        points: dict[int, list[ArrPoint]] = {}
-        for account_id, on, seq, arr, code, kind in raw.execute(
-            'SELECT account_id, "on", id, arr_after_minor, currency, kind FROM arrevent'
-        ):
-            if account_id in accounts:
-                points.setdefault(account_id, []).append(
-                    ArrPoint(_iso(on), seq, arr, code, kind, seq)
-                )
+        dates = sorted(_arr_dates(periods))
+        histories = None
+        if len(dates) <= SQL_DATES:
+            arr_on = {d: _arr_on(raw, d, accounts) for d in dates}
+        else:  # one read of every event, then a bisection per account and date
+            histories = load_histories(db, accounts)
+            arr_on = {d: _arr_from(histories, d) for d in dates}
+        same_day = [
+            (account_id, _iso(on))
+            for account_id, on in raw.execute(
+                'SELECT account_id, "on" FROM arrevent GROUP BY account_id, "on"'
+                " HAVING COUNT(*) > 1"
+            )
+            if account_id in accounts
+        ]
         nps = [
             NpsResponse(account_id, _iso(on), score)
             for account_id, on, score in raw.execute(
@@ -211,12 +241,63 @@ def load_snapshot(
             if account_id in accounts
         ]
         usage = _usage(raw, windows, accounts)
-    histories = {account_id: ArrHistory(p) for account_id, p in points.items()}
-    runs = _onboardings(db)
-    snapshot = Snapshot(
-        today, settings, accounts, histories, nps, usage, runs, windows, db=db if reviews else None
+        runs = _onboardings(raw, min(p.start for p in periods) if periods else today)
+    return Snapshot(
+        today,
+        settings,
+        accounts,
+        arr_on,
+        nps,
+        usage,
+        runs,
+        windows,
+        review_history=rhythm.review_history(db) if reviews else None,
+        review_months=rhythm.load_settings(db).review_months,
+        same_day_events=same_day,
+        db=db,
+        _histories=histories,
     )
-    return snapshot
+
+
+def _arr_dates(periods: Iterable[Period]) -> set[date]:
+    return {d for p in periods for d in (p.start - timedelta(days=1), p.end)}
+
+
+def _arr_on(raw: Any, on: date, accounts: dict[int, AccountFacts]) -> dict[int, tuple[int, str]]:
+    """Each account's (ARR, currency) after its latest event dated on or before ``on``; of two
+    on one date the later-entered. SQLite returns the other columns of the row holding the
+    maximum, so this is one pass over the index, whatever the number of events."""
+    return {
+        account_id: (arr, code)
+        for account_id, _, arr, code in raw.execute(
+            "SELECT account_id, MAX(\"on\" || printf('%012d', id)), arr_after_minor, currency"
+            ' FROM arrevent WHERE "on" <= ? GROUP BY account_id',
+            (on.isoformat(),),
+        )
+        if account_id in accounts
+    }
+
+
+def _arr_from(histories: dict[int, ArrHistory], on: date) -> dict[int, tuple[int, str]]:
+    key = on.isoformat()
+    found = {account_id: h.arr_at(key) for account_id, h in histories.items()}
+    return {account_id: value for account_id, value in found.items() if value is not None}
+
+
+def load_histories(db: Database, accounts: Iterable[int]) -> dict[int, ArrHistory]:
+    """The ARR events of ``accounts``, oldest first."""
+    wanted = set(accounts)
+    rows: dict[int, list[k.EventRow]] = {}
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for account_id, on, seq, arr, code, kind in raw.execute(
+            'SELECT account_id, "on", id, arr_after_minor, currency, kind FROM arrevent'
+            ' ORDER BY account_id, "on", id'
+        ):
+            if account_id in wanted:
+                rows.setdefault(account_id, []).append((on, seq, arr, code, kind, seq))
+    return {account_id: ArrHistory.from_rows(r) for account_id, r in rows.items()}
 
 
 def _usage(
@@ -243,15 +324,39 @@ def _usage(
     ]
 
 
-def _onboardings(db: Database) -> list[Onboarding]:
-    """The latest plan run of each account, as onboardings to judge."""
-    latest: dict[int, Onboarding] = {}
-    for run in onboarding_service.plan_runs(db):
-        steps = tuple(
-            OnboardingStep(m.completed_on, bool(m.skipped_reason)) for m in run.milestones
-        )
-        latest[run.account_id] = Onboarding(run.account_id, run.start, steps)
-    return list(latest.values())
+def _onboardings(raw: Any, since: date) -> list[Onboarding]:
+    """The latest plan run of each account, as onboardings to judge.
+
+    The grouping of :mod:`csmdesk.services.onboarding`: a run is the milestones of one plan
+    with one stored start; it starts on that date, else the contract start, else its first
+    due date; the latest run of an account is the one starting last (then the one placed
+    last). Summed up by SQLite: building 50,000 milestone objects would take seconds.
+    """
+    latest: dict[int, tuple[str, int, Onboarding]] = {}
+    for account_id, begin, first, to_do, undone, last_done in raw.execute(
+        "SELECT m.account_id,"
+        " COALESCE(m.start_date, a.contract_start, MIN(m.due_date)), MIN(m.position),"
+        " SUM(COALESCE(m.skipped_reason, '') = ''),"
+        " SUM(COALESCE(m.skipped_reason, '') = '' AND m.completed_on IS NULL),"
+        " MAX(CASE WHEN COALESCE(m.skipped_reason, '') = '' THEN m.completed_on END)"
+        " FROM milestone m JOIN account a ON a.id = m.account_id"
+        " WHERE a.archived_at IS NULL AND m.plan IS NOT NULL AND m.plan != ''"
+        # A run that started before the first period cannot count, and any later run of the
+        # same account would be its latest: leaving those out changes no verdict.
+        " AND (COALESCE(m.start_date, a.contract_start) IS NULL"
+        "      OR COALESCE(m.start_date, a.contract_start) >= ?)"
+        " GROUP BY m.account_id, m.plan, m.start_date",
+        (since.isoformat(),),
+    ):
+        if begin is None:
+            continue
+        known = latest.get(account_id)
+        if known is None or (begin, first) >= known[:2]:
+            run = Onboarding(
+                account_id, _iso(begin), to_do, undone, _iso(last_done) if last_done else None
+            )
+            latest[account_id] = (begin, first, run)
+    return [run for *_, run in latest.values()]
 
 
 # --- the numbers ----------------------------------------------------------------------------
@@ -348,14 +453,14 @@ def compute(snapshot: Snapshot, period: Period, *, with_reviews: bool = True) ->
     facts = snapshot.accounts
     seats = {a: f.seats for a, f in facts.items()}
     reviews = None
-    if snapshot.db is not None and with_reviews:
-        reviews = snapshot.reviews.get(period)
-        if reviews is None:
-            reviews = rhythm.reviews_on_schedule(
-                snapshot.db, (period.start, period.end), as_of=period.end
-            )
-            snapshot.reviews[period] = reviews
-    at_risk, health_arr, health_ids, unconverted_now = _current(snapshot, rates)
+    if snapshot.review_history is not None and with_reviews:
+        starts, held = snapshot.review_history
+        reviews = rhythm.book_reviews(
+            starts, held, snapshot.review_months, (period.start, period.end), as_of=period.end
+        )
+    if snapshot._current is None:
+        snapshot._current = _current(snapshot, rates)
+    at_risk, health_arr, health_ids, unconverted_now = snapshot._current
     warnings = _warnings(snapshot, kept, unconverted_now, period)
     return BookKpis(
         period=period,
@@ -374,7 +479,11 @@ def compute(snapshot: Snapshot, period: Period, *, with_reviews: bool = True) ->
 
 
 def retention_for(snapshot: Snapshot, period: Period) -> Retention:
-    return k.retention(snapshot.histories, period, snapshot.rates)
+    before = period.start - timedelta(days=1)
+    arr_on = snapshot.arr_on
+    if before not in arr_on or period.end not in arr_on:
+        raise KeyError(f"the snapshot was not read for {period}")
+    return k.retention_of(arr_on[before], arr_on[period.end], period, snapshot.rates)
 
 
 def _current(
@@ -449,12 +558,7 @@ def _warnings(
             f"{len(missing)} account(s) left out of the money figures "
             f"({_names(snapshot, missing)})."
         )
-    doubled = [
-        (account_id, d)
-        for account_id, history in snapshot.histories.items()
-        for d in history.same_day_dates()
-        if d <= period.end
-    ]
+    doubled = [(a, d) for a, d in snapshot.same_day_events if d <= period.end]
     if doubled:
         ids = sorted({a for a, _ in doubled})
         out.append(

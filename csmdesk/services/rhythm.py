@@ -153,6 +153,13 @@ def reviews_on_schedule(
     touchpoint of kind QBR or EBR, whichever the account is expected to hold.
     """
     months = (settings or load_settings(db)).review_months
+    starts, reviews = review_history(db)
+    return book_reviews(starts, reviews, months, period, as_of=as_of)
+
+
+def review_history(db: Database) -> tuple[dict[int, date], dict[int, list[date]]]:
+    """The contract start of each account counted for reviews (not archived, with a start),
+    and the UTC days of each account's QBR/EBR touchpoints."""
     with db.engine.connect() as conn:
         rows: Any = conn.execute(
             select(col(Account.id), col(Account.contract_start)).where(
@@ -161,12 +168,28 @@ def reviews_on_schedule(
         )
         starts: dict[int, date] = dict(rows.all())
         reviews: dict[int, list[date]] = {}
-        for account_id, when in conn.execute(
-            select(col(Touchpoint.account_id), col(Touchpoint.occurred_at)).where(
-                col(Touchpoint.kind).in_(REVIEW_TOUCHPOINT_KINDS)
-            )
+        # The UTC day straight from the stored text: decoding 100,000 timestamps into aware
+        # datetimes only to take their date costs more than the whole schedule walk.
+        days: dict[str, date] = {}
+        for account_id, day in conn.execute(
+            select(
+                col(Touchpoint.account_id), func.substr(col(Touchpoint.occurred_at), 1, 10)
+            ).where(col(Touchpoint.kind).in_(REVIEW_TOUCHPOINT_KINDS))
         ):
-            reviews.setdefault(account_id, []).append(when.date())
+            when = days.get(day) or days.setdefault(day, date.fromisoformat(day))
+            reviews.setdefault(account_id, []).append(when)
+    return starts, reviews
+
+
+def book_reviews(
+    starts: dict[int, date],
+    reviews: dict[int, list[date]],
+    months: int,
+    period: tuple[date, date],
+    *,
+    as_of: date | None = None,
+) -> BookReviews:
+    """Reviews on schedule from the accounts' contract starts and the days of their reviews."""
     by_account: dict[int, ReviewSchedule] = {}
     due = held = 0
     for account_id, start in sorted(starts.items()):

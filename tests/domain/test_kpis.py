@@ -171,7 +171,7 @@ def test_adoption_with_no_readings_is_none() -> None:
 
 
 def _run(account_id: int, start: str, *steps: tuple[str | None, bool]) -> Onboarding:
-    return Onboarding(
+    return Onboarding.of(
         account_id,
         date.fromisoformat(start),
         [OnboardingStep(date.fromisoformat(d) if d else None, skip) for d, skip in steps],

@@ -178,3 +178,16 @@ def test_cli_table_and_bad_dates(db_path: Path, book: dict[str, int], capsys) ->
     assert main(["--db", str(db_path), "kpis", "--from", "31/01/2026"]) == 1
     assert "--from takes a date" in capsys.readouterr().err
     assert main(["--db", str(db_path), "kpis", "--from", "2026-03-01", "--to", "2026-01-01"]) == 1
+
+
+def test_sql_reading_agrees_with_the_histories(demo_db: Database) -> None:
+    """The snapshot reads ARR at each date with SQL; the domain bisects whole histories."""
+    today = date(2026, 12, 6)
+    periods = [kpis.k.trailing_months(today), *kpis.k.last_quarters(today)]
+    snapshot = kpis.load_snapshot(demo_db, periods, today=today)
+    for period in periods:
+        by_sql = kpis.retention_for(snapshot, period)
+        by_history = kpis.k.retention(snapshot.histories, period, snapshot.rates)
+        assert by_sql == by_history
+    events = kpis.event_rows(snapshot, periods[0], snapshot.accounts)
+    assert events and all(periods[0].contains(e.on) for e in events)
