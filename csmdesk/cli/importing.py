@@ -1,4 +1,5 @@
-"""``csmdesk import FILE``: accounts or contacts from CSV/XLSX, or a whole book from JSON."""
+"""``csmdesk import FILE``: accounts, contacts, readings or ARR history from CSV/XLSX, or a
+whole book from JSON."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ def register(sub: Any) -> None:
         sub,
         "import",
         "import accounts or contacts from a CSV/XLSX file, or a CSM Desk JSON export",
-        "Import accounts (or contacts) from a CSV or XLSX file — a HubSpot or Salesforce "
-        "export or your own spreadsheet — or a whole book from a CSM Desk JSON export. "
+        "Import accounts (or contacts, health readings or ARR history) from a CSV or XLSX "
+        "file — a HubSpot or Salesforce export, a finance export or your own spreadsheet — "
+        "or a whole book from a CSM Desk JSON export. "
         "Every row is checked first; if any row has an error, nothing is written.",
     )
     parser.add_argument("file", type=Path, metavar="FILE")
@@ -30,7 +32,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("accounts", "contacts", "readings"),
+        choices=("accounts", "contacts", "readings", "arr-events"),
         help="what the rows are (default: recognised from the headers)",
     )
     parser.add_argument(
@@ -50,7 +52,8 @@ def register(sub: Any) -> None:
         "--currency",
         default="USD",
         metavar="CODE",
-        help="currency of amounts written without one (default: USD)",
+        help="currency of amounts written without one (default: USD; ARR history "
+        "rows are in their account's currency)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="print every row's outcome")
     parser.set_defaults(handler=cmd_import)

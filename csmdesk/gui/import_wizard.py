@@ -182,6 +182,9 @@ class MappingPage(QWizardPage):
         self.kind_combo.addItem("Accounts (companies)", Kind.ACCOUNTS.value)
         self.kind_combo.addItem("Contacts (people at your accounts)", Kind.CONTACTS.value)
         self.kind_combo.addItem("Health readings (usage, tickets, NPS)", Kind.READINGS.value)
+        self.kind_combo.addItem(
+            "ARR history (new, expansion, churn… from finance)", Kind.ARR_EVENTS.value
+        )
         self.order_combo = QComboBox()
         self.order_combo.setAccessibleName("Date order")
         self.order_combo.addItem("Decide from the data", None)
@@ -224,6 +227,14 @@ class MappingPage(QWizardPage):
         if detection.date_hint is not None:
             self.order_combo.setCurrentIndex(self.order_combo.findData(detection.date_hint.value))
         self._fill(self.w.mapping)
+        self._currency_applies()
+
+    def _currency_applies(self) -> None:
+        history = self.kind() == Kind.ARR_EVENTS
+        self.currency_edit.setEnabled(not history)
+        self.currency_edit.setToolTip(
+            "ARR history is read in each account's own currency." if history else ""
+        )
 
     def kind(self) -> Kind:
         return Kind(self.kind_combo.currentData())
@@ -233,6 +244,7 @@ class MappingPage(QWizardPage):
         assert table is not None and detection is not None
         found = importing.Detection(detection.source, self.kind(), detection.date_hint)
         self._fill(importing.propose(table.headers, found))
+        self._currency_applies()
 
     def _fill(self, mapping: dict[str, str]) -> None:
         table = self.w.table
@@ -365,7 +377,8 @@ class DonePage(QWizardPage):
     def initializePage(self) -> None:
         report, plan = self.w.report, self.w.plan
         if report is not None and plan is not None:
-            self.text.setText(report.summary(plan.kind).capitalize() + ".")
+            summary = report.summary(plan.kind)  # not capitalize(): it would write "arr"
+            self.text.setText(summary[:1].upper() + summary[1:] + ".")
 
 
 class ImportWizard(QWizard):

@@ -119,3 +119,36 @@ def test_a_broken_json_file_says_why(qtbot, db, tmp_path: Path) -> None:  # type
     assert wizard.currentPage() is wizard.file_page
     assert wizard.file_page.problem.text()
     assert accounts.list_book(db) == []
+
+
+def test_an_arr_history_file_is_offered_and_imported(qtbot, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.domain.accounts import AccountDraft
+    from csmdesk.services import records
+    from csmdesk.services.importing import Kind
+
+    acme = accounts.create_account(db, AccountDraft(name="Acme", domain="acme.com"))
+    path = tmp_path / "arr.csv"
+    path.write_text(
+        "Customer,Event date,Movement type,Amount\n"
+        "acme.com,2025-01-01,Upsell,2000\n"
+        "acme.com,2024-01-01,New Business,10000\n"
+    )
+    wizard = _wizard(qtbot, db)
+    wizard.file_page.path_edit.setText(str(path))
+    wizard.next()
+    page = wizard.mapping_page
+    assert page.kind() == Kind.ARR_EVENTS
+    assert page.kind_combo.currentText().startswith("ARR history")
+    assert page.combos["Amount"].currentData() == "amount"
+    assert not page.currency_edit.isEnabled()  # each account's own currency applies
+    assert page.isComplete()
+    wizard.next()
+    assert "2 to create" in wizard.preview_page.summary.text()
+    wizard.next()
+    assert "2 ARR events created" in wizard.done_page.text.text()
+    assert [e.arr_after_minor for e in records.list_arr_events(db, acme.id)] == [
+        1_000_000,
+        1_200_000,
+    ]
+    page.kind_combo.setCurrentIndex(page.kind_combo.findData(Kind.ACCOUNTS.value))
+    assert page.currency_edit.isEnabled()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
@@ -59,9 +59,10 @@ class ImportReport:
     touchpoints: int = 0
     notes: int = 0
     created_ids: list[int] = field(default_factory=list)
+    arr_changed: int = 0  # accounts whose ARR moved to their imported latest event
 
     def summary(self, kind: Kind = Kind.ACCOUNTS) -> str:
-        noun = kind.value
+        noun = "ARR events" if kind == Kind.ARR_EVENTS else kind.value
         parts = [
             f"{self.created:,} {noun} created",
             f"{self.updated:,} updated",
@@ -75,6 +76,9 @@ class ImportReport:
             parts.append(f"{self.touchpoints:,} QBRs logged")
         if self.notes:
             parts.append(f"{self.notes:,} notes added")
+        if self.arr_changed:
+            plural = "s" if self.arr_changed != 1 else ""
+            parts.append(f"ARR updated on {self.arr_changed:,} account{plural}")
         return ", ".join(parts)
 
 
@@ -107,6 +111,7 @@ class _Writer:
         self.db, self.s, self.plan, self.report = db, s, plan, report
         self.source = plan.table.path.name
         self.pending: dict[type[SQLModel], list[dict[str, object]]] = {}
+        self.arr_accounts: set[int] = set()
 
     def _queue(self, model: type[SQLModel], **values: object) -> None:
         self.pending.setdefault(model, []).append(_row(model, **values))
@@ -245,6 +250,41 @@ class _Writer:
         self.s.flush()
         self._flush_queued()
 
+    # ARR history -----------------------------------------------------------------------
+    def arr_events(self, batch: list[RowOutcome]) -> None:
+        """Imported events replace each account's implicit placeholder, in this transaction."""
+        fresh = {int(o.values["account_id"]) for o in batch} - self.arr_accounts
+        if fresh:
+            self.s.execute(
+                delete(ArrEvent).where(
+                    col(ArrEvent.account_id).in_(sorted(fresh)), col(ArrEvent.implicit)
+                )
+            )
+            self.arr_accounts |= fresh
+        for outcome in batch:  # in line order, so a later line of the same date gets a later id
+            self._queue(ArrEvent, **outcome.values, implicit=False)
+            self.report.created += 1
+        self.s.flush()
+        self._flush_queued()
+
+    def follow_latest_arr(self) -> None:
+        """Each touched account's ARR becomes the ARR after its latest event (date, then id)."""
+        latest = (
+            select(col(ArrEvent.arr_after_minor))
+            .where(col(ArrEvent.account_id) == col(Account.id))
+            .order_by(col(ArrEvent.on).desc(), col(ArrEvent.id).desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        ids = sorted(self.arr_accounts)
+        for at in range(0, len(ids), 500):
+            changed = self.s.execute(
+                update(Account)
+                .where(col(Account.id).in_(ids[at : at + 500]), col(Account.arr_minor) != latest)
+                .values(arr_minor=latest)
+            )
+            self.report.arr_changed += int(getattr(changed, "rowcount", 0) or 0)
+
     # contacts --------------------------------------------------------------------------
     def contact(self, outcome: RowOutcome) -> None:
         values = outcome.values
@@ -308,11 +348,14 @@ def commit_plan(
                 writer.accounts(batch, today)
             elif plan.kind == Kind.READINGS:
                 writer.readings(batch)
+            elif plan.kind == Kind.ARR_EVENTS:
+                writer.arr_events(batch)
             else:
                 for outcome in batch:
                     writer.contact(outcome)
             if progress is not None and not progress(start + len(batch), total):
                 raise ImportCancelled("Import cancelled; nothing was written.")
+        writer.follow_latest_arr()
         if remember:
             s.merge(
                 Meta(

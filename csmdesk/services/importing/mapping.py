@@ -23,6 +23,7 @@ class Kind(StrEnum):
     ACCOUNTS = "accounts"
     CONTACTS = "contacts"
     READINGS = "readings"
+    ARR_EVENTS = "arr-events"
 
 
 class Source(StrEnum):
@@ -294,10 +295,36 @@ READING_TARGETS: tuple[Target, ...] = (
     Target("csat", "CSAT (1-5)", "float", ("csat", "csatscore", "satisfaction")),
 )  # fmt: skip
 
+# ARR history from finance or billing. MRR columns are deliberately absent: MRR is not ARR.
+ARR_EVENT_TARGETS: tuple[Target, ...] = (
+    Target("account", "Account (domain, name or CRM id)", "text",
+           ("account", "customer", "company", "accountname", "customername", "companyname",
+            "client", "clientname", "domain", "accountdomain", "companydomain", "website",
+            "accountid", "customerid", "externalid", "crmid", "hubspotid", "salesforceid",
+            "organization", "organisation", "subscriber", "billingaccount")),
+    Target("date", "Date of the movement", "date",
+           ("date", "effectivedate", "eventdate", "movementdate", "changedate", "bookingdate",
+            "transactiondate", "effectiveon", "asof", "period", "month")),
+    Target("type", "Movement type", "enum",
+           ("type", "movementtype", "eventtype", "changetype", "arrtype", "movement",
+            "arrmovement", "movementcategory", "category", "transactiontype", "bookingtype",
+            "revenuetype", "kind")),
+    Target("arr_after", "ARR after the movement", "signed_money",
+           ("arrafter", "endingarr", "newarr", "closingarr", "endarr", "arrend", "resultingarr",
+            "arrafterchange", "updatedarr", "totalarr", "arrbalance")),
+    Target("amount", "Amount of the change", "signed_money",
+           ("amount", "change", "delta", "arrchange", "arrdelta", "changeinarr", "netchange",
+            "arramount", "movementamount", "arrmovementamount", "deltaarr", "changeamount")),
+    Target("currency", "Currency", "text", ("currency", "currencycode", "isocode", "ccy", "curr")),
+    Target("comment", "Comment", "text",
+           ("comment", "comments", "note", "notes", "description", "memo", "reason", "remarks")),
+)  # fmt: skip
+
 TARGETS = {
     Kind.ACCOUNTS: ACCOUNT_TARGETS,
     Kind.CONTACTS: CONTACT_TARGETS,
     Kind.READINGS: READING_TARGETS,
+    Kind.ARR_EVENTS: ARR_EVENT_TARGETS,
 }
 
 
@@ -330,6 +357,8 @@ def detect(headers: list[str]) -> Detection:
     metrics = {t.field for t in READING_TARGETS if keys & set(t.synonyms)} - {"account", "seats"}
     readingish = bool(keys & set(READING_TARGETS[1].synonyms)) and bool(metrics - {"date"})
     kind = Kind.READINGS if readingish else Kind.CONTACTS if contactish else Kind.ACCOUNTS
+    if _arr_eventish(keys):
+        kind = Kind.ARR_EVENTS
     if "recordid" in keys and bool(keys & {"companyname", "firstname", "email", "companyowner"}):
         return Detection(Source.HUBSPOT, kind, None)
     if bool(keys & {"accountid", "contactid"}) and bool(keys & {"accountname", "accountowner"}):
@@ -339,6 +368,12 @@ def detect(headers: list[str]) -> Detection:
     if {"id", "accountid", "name", "email", "roles"} <= keys:
         return Detection(Source.CSMDESK, Kind.CONTACTS, None)
     return Detection(Source.GENERIC, kind, None)
+
+
+def _arr_eventish(keys: set[str]) -> bool:
+    """Account, date, movement type and an ARR after or amount: a history of ARR movements."""
+    found = {t.field for t in ARR_EVENT_TARGETS if keys & set(t.synonyms)}
+    return {"account", "date", "type"} <= found and bool(found & {"arr_after", "amount"})
 
 
 _SOURCE_SPECIFIC: dict[tuple[Source, Kind], dict[str, str | None]] = {
@@ -397,6 +432,16 @@ def check_mapping(mapping: dict[str, str], kind: Kind) -> list[str]:
         metrics = set(fields) - {"account", "date", "seats"}
         if not metrics:
             problems.append("Choose at least one metric column (active users, tickets, NPS…).")
+    if kind == Kind.ARR_EVENTS:
+        for needed, what in (
+            ("account", "says which account each movement is for"),
+            ("date", "holds the date of each movement"),
+            ("type", "holds the movement type (new, expansion, churn…)"),
+        ):
+            if needed not in fields:
+                problems.append(f"Choose the column that {what}.")
+        if not ({"arr_after", "amount"} & set(fields)):
+            problems.append("Choose the column that holds the ARR after, or the amount of change.")
     if kind == Kind.CONTACTS:
         if not ({"contact_name", "first_name", "last_name", "email"} & set(fields)):
             problems.append("Choose the column that holds the contact's name or email.")

@@ -23,7 +23,7 @@ from csmdesk.domain.accounts import (
 from csmdesk.domain.dates import DateOrder, guess_order
 from csmdesk.domain.money import format_money
 from csmdesk.models import ContactRole, Lifecycle, Segment
-from csmdesk.services.importing import convert, readings
+from csmdesk.services.importing import arr_events, convert, readings
 from csmdesk.services.importing.book import Book, load_book, match_account
 from csmdesk.services.importing.contacts import contact_name, plan_contact_row
 from csmdesk.services.importing.convert import CellError
@@ -51,6 +51,10 @@ def _read(target: Target, cell: Cell, order: DateOrder | None, currency: str) ->
         return convert.number(cell)
     if kind == "id":
         return convert.identifier(cell)
+    if kind == "signed_money":  # read against the account's currency, once it is known
+        return convert.text(cell) or None
+    if target.field == "type":
+        return arr_events.movement(cell)
     if target.field == "segment":
         return convert.segment(cell)
     if target.field == "lifecycle":
@@ -338,6 +342,7 @@ def plan_rows(
         existing = readings.load_existing(db, [v["date"] for _, v, _ in parsed if "date" in v])
         seats = readings.seats_of(db)
         names = {i: d.name for i, d in book.accounts.items()}
+    arr_rows: list[tuple[int, dict[str, Any]]] = []
     for row, values, errors in parsed:
         extra = [c for c in row.cells[width:] if convert.text(c)]
         if extra:
@@ -350,8 +355,16 @@ def plan_rows(
             )
             continue
         if errors:
-            label = str(values.get("name") or contact_name(values) or f"line {row.line}")
+            label = str(
+                values.get("name")
+                or contact_name(values)
+                or values.get("account")
+                or f"line {row.line}"
+            )
             outcomes.append(RowOutcome(row.line, Action.ERROR, label, errors, values=values))
+            continue
+        if kind == Kind.ARR_EVENTS:
+            arr_rows.append((row.line, values))
             continue
         if kind == Kind.READINGS:
             account_id = readings.resolve_account(book, str(values.get("account", "")))
@@ -369,4 +382,7 @@ def plan_rows(
             outcomes.append(outcome)
             continue
         outcomes.append(planner(book, row.line, values, seen))
+    if arr_rows:  # a history is planned per account across the file, not row by row
+        outcomes += arr_events.plan_arr_events(db, book, arr_rows)
+        outcomes.sort(key=lambda o: o.line)
     return ImportPlan(table, detection, kind, mapping, orders, currency, outcomes, warnings)
