@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
+from csmdesk.domain.rhythm import add_months
 from csmdesk.models import Contact, Lifecycle, NoteKind, Segment
 from csmdesk.paths import resources_dir
 from csmdesk.services import accounts, contacts, records
@@ -146,14 +147,26 @@ class _Builder:
         elif trend == "declining" and not churned:
             first = round(arr * 1.2 / 50000) * 50000
         records.add_arr_event(self.db, account_id, start, "new", first, session=self.s)
-        middle = start + (self.today - start) / 2
+        # The growth or the decline: within the last year for an account older than that (so
+        # the year's numbers show it), else halfway through its life so far.
+        if (self.today - start).days > 400:
+            moved = self.today - timedelta(days=self.extra.randint(40, 330))
+        else:
+            moved = start + (self.today - start) / 2
+        end = self.today - timedelta(days=20) if churned else self.today
+        year = 1
+        while (anniversary := add_months(start, 12 * year)) < end:
+            # Each anniversary renews what is in force then (flat).
+            value = arr if first != arr and anniversary > moved else first
+            records.add_arr_event(
+                self.db, account_id, anniversary, "renewal", value, session=self.s
+            )
+            year += 1
         if first != arr:
             kind = "expansion" if arr > first else "contraction"
-            records.add_arr_event(self.db, account_id, middle, kind, arr, session=self.s)
+            records.add_arr_event(self.db, account_id, moved, kind, arr, session=self.s)
         if churned:
-            records.add_arr_event(
-                self.db, account_id, self.today - timedelta(days=20), "churn", 0, session=self.s
-            )
+            records.add_arr_event(self.db, account_id, end, "churn", 0, session=self.s)
 
     def _person(self) -> tuple[str, str]:
         first = self.rng.choice(self.vocab["first_names"])
