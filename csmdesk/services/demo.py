@@ -91,7 +91,7 @@ class _Builder:
         start = today - timedelta(days=age_days)
         years = max(1, math.ceil((age_days + 1) / 365))
         renewal = start + timedelta(days=365 * years)
-        churned = i % 19 == 11
+        churned = i % 8 == 6 and segment != Segment.ENTERPRISE  # a few small accounts leave
         if churned:
             # They did not renew: the renewal date is the day they left.
             renewal = today - timedelta(days=20)
@@ -132,7 +132,7 @@ class _Builder:
         self.stalled = trend == "healthy" and self.pain < 0.55  # steady, but never took off
         self._arr_history(account.id, arr * 100, start, churned, trend)
         people = self._contacts(account.id, _domain(name), segment, trend)
-        self._milestones(account.id, start, lifecycle)
+        self._milestones(account.id, start, lifecycle, segment)
         self._touchpoints_and_notes(account.id, name, people, trend)
         self._reviews(account.id, start, segment, trend, people)
         self._health(account.id, seats, start, trend, churned)
@@ -201,13 +201,23 @@ class _Builder:
         self.contacts += len(out)
         return out
 
-    def _milestones(self, account_id: int, start: date, lifecycle: Lifecycle) -> None:
-        for position, (title, day, side) in enumerate(_ONBOARDING_PLAN):
+    def _milestones(
+        self, account_id: int, start: date, lifecycle: Lifecycle, segment: Segment
+    ) -> None:
+        # The 90-day plan's completions are drawn for every account, so the main sequence (and
+        # with it the rest of the book) is the same whichever plan an account follows.
+        planned = []
+        for title, day, side in _ONBOARDING_PLAN:
             due = start + timedelta(days=day)
             done = None
             if due < self.today and (lifecycle != Lifecycle.ONBOARDING or self.rng.random() < 0.8):
                 done = due + timedelta(days=self.rng.randint(-3, 6))
                 done = min(done, self.today)
+            planned.append((title, due, side, done))
+        if segment != Segment.ENTERPRISE:
+            self._quick_plan(account_id, start)
+            return
+        for position, (title, due, side, done) in enumerate(planned):
             records.add_milestone(
                 self.db,
                 account_id,
@@ -215,6 +225,30 @@ class _Builder:
                 due_date=due,
                 owner_side=side,
                 plan="Standard 90-day",
+                position=position,
+                completed_on=done,
+                session=self.s,
+            )
+
+    def _quick_plan(self, account_id: int, start: date) -> None:
+        """Small and mid-market accounts follow the 30-day template; about one plan in four
+        runs late."""
+        template = json.loads(
+            (resources_dir() / "templates" / "onboarding" / "smb-30-day.json").read_text("utf-8")
+        )
+        slip = self.extra.randint(3, 12) if self.extra.random() < 0.25 else 0
+        for position, step in enumerate(template["milestones"]):
+            due = start + timedelta(days=int(step["day"]))
+            done = None
+            if due + timedelta(days=slip) < self.today:
+                done = min(due + timedelta(days=slip + self.extra.randint(-2, 0)), self.today)
+            records.add_milestone(
+                self.db,
+                account_id,
+                step["title"],
+                due_date=due,
+                owner_side=step["owner"],
+                plan=template["name"],
                 position=position,
                 completed_on=done,
                 session=self.s,

@@ -355,7 +355,9 @@ def test_book_health_page_and_band_drill_down(qtbot, window: MainWindow) -> None
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentWidget() is window.book_health
     data = window.book_health.data
-    assert data is not None and data.total_accounts == window.model.active_count() - 2  # churned
+    churned = sum(1 for r in window.model.rows() if r.lifecycle == "churned")
+    assert churned >= 2  # the demo book has lost a few accounts, and they are not scored
+    assert data is not None and data.total_accounts == window.model.active_count() - churned
     band = max(("healthy", "watch"), key=lambda b: data.counts[b])
     window.book_health.band_chosen.emit(band)
     assert window.pages.currentWidget() is window.splitter

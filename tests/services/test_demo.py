@@ -17,6 +17,7 @@ SUMMARY_SQL = {
     "stages": "SELECT count(DISTINCT lifecycle) FROM account",
     "champions": "SELECT count(*) FROM contact WHERE roles LIKE '%champion%'",
     "milestones": "SELECT count(*) FROM milestone",
+    "enterprise": "SELECT count(*) FROM account WHERE segment = 'enterprise'",
     "touchpoints": "SELECT count(*) FROM touchpoint",
     "notes": "SELECT count(*) FROM note",
     "readings": "SELECT count(*) FROM healthreading",
@@ -38,7 +39,9 @@ def test_demo_book_is_rich(demo_db) -> None:  # type: ignore[no-untyped-def]
     assert s["accounts"] == 40
     assert s["segments"] == 3 and s["stages"] == 5
     assert s["champions"] >= 40
-    assert s["milestones"] == 400
+    # Enterprise accounts follow the 90-day plan (10 milestones), the others the 30-day one (6).
+    assert 0 < s["enterprise"] < 40
+    assert s["milestones"] == 10 * s["enterprise"] + 6 * (40 - s["enterprise"])
     assert s["notes"] >= 80 and s["touchpoints"] >= 80
     assert s["weeks"] == 53  # a year of weekly readings, both ends included
     assert s["risks"] > 0 and s["opportunities"] > 0 and s["churned"] > 0

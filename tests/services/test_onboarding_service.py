@@ -401,11 +401,15 @@ def test_archived_accounts_are_left_out_of_the_measures(db) -> None:  # type: ig
 
 def test_demo_plans_without_a_stored_start_use_the_contract_start(demo_db) -> None:  # type: ignore[no-untyped-def]
     runs = svc.plan_runs(demo_db)
-    assert runs and {r.plan for r in runs} == {"Standard 90-day"}
-    some = runs[-1]
+    assert runs and {r.plan for r in runs} == {"Standard 90-day", "SMB 30-day"}
+    some = next(r for r in reversed(runs) if r.plan == "Standard 90-day")
     kickoff = next(m for m in some.milestones if m.title == "Kickoff and expectation setting")
     assert kickoff.due_date == some.start + timedelta(days=7)
     assert some.first_value_title == "First success milestone"
+    small = next(r for r in runs if r.plan == "SMB 30-day")
+    welcome = next(m for m in small.milestones if m.title == "Welcome call and kickoff")
+    assert welcome.due_date == small.start + timedelta(days=2)
+    assert small.first_value_title == "First value reached"
     measures = svc.onboarding_measures(demo_db, date(2020, 1, 1), TODAY, TODAY)
     assert measures.first_value.reached
     assert measures.on_time.within_window.measured > 0

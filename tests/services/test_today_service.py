@@ -370,7 +370,7 @@ def test_the_demo_book_reads_like_a_believable_morning(demo_db) -> None:  # type
     assert max(per_account.values()) <= 6  # an account's risks share one row
     assert queue.items[0].severity in ("critical", "high")  # the urgent lead
     assert queue.overdue() <= len(queue.items) // 2
-    stale = [i for i in queue.items if i.due and (DEMO_TODAY - i.due).days > 30]
+    stale = [i for i in queue.items if i.due and (DEMO_TODAY - i.due).days > 45]
     assert all(i.category == "touchpoint" for i in stale), stale  # only lapsed contact is old
     assert all(i.account_name for i in queue.items)
     assert len({i.key for i in queue.items}) == len(queue.items)
