@@ -54,7 +54,7 @@ def _top_up(path: Path, target: int) -> tuple[int, int]:
         kind = "expansion" if after > arr else "contraction"
         rows.append((f"bench{n:08d}", account_id, on.isoformat(), kind, after, currency))
     conn.executemany(
-        "INSERT INTO arrevent (uid, account_id, \"on\", kind, arr_after_minor, currency, implicit,"
+        'INSERT INTO arrevent (uid, account_id, "on", kind, arr_after_minor, currency, implicit,'
         " comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, '', datetime('now'),"
         " datetime('now'))",
         rows,

@@ -66,6 +66,14 @@ def main() -> None:
         shot(window, f"today-{theme}")
         window.show_book()
         shot(window, f"main-window-{theme}")
+        window.pages.setCurrentWidget(window.numbers)
+        for _ in range(100):  # the figures are computed off the GUI thread
+            app.processEvents()
+            if window.numbers.dash is not None:
+                break
+            time.sleep(0.05)
+        shot(window, f"numbers-{theme}")
+        window.show_book()
         if args.all:
             window.book.select_id(troubled)
             window.detail.tabs.setCurrentWidget(window.detail.health_tab)

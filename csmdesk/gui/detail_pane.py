@@ -27,6 +27,7 @@ from csmdesk.domain.money import format_money
 from csmdesk.domain.renewals import days_until
 from csmdesk.domain.rhythm import REVIEW_LABELS
 from csmdesk.gui import messages
+from csmdesk.gui.arr_tab import ArrTab
 from csmdesk.gui.contact_dialog import ContactDialog
 from csmdesk.gui.contacts_model import ContactsModel
 from csmdesk.gui.health_tab import HealthTab
@@ -68,6 +69,7 @@ class DetailPane(QWidget):
     milestones_changed = Signal(int)
     renewal_changed = Signal(int)
     reviews_changed = Signal(int)
+    arr_changed = Signal(int)
 
     def __init__(
         self,
@@ -131,6 +133,9 @@ class DetailPane(QWidget):
         self.onboarding_tab.changed.connect(self.milestones_changed)
         self.renewal_tab = RenewalTab(db, today)
         self.tabs.addTab(self.renewal_tab, "Rene&wal")
+        self.arr_tab = ArrTab(db, today)
+        self.tabs.addTab(self.arr_tab, "&ARR")
+        self.arr_tab.changed.connect(self._arr_saved)
         self.qbr_tab = QbrTab(db, today)
         self.tabs.addTab(self.qbr_tab, "&QBR/EBR")
         self.qbr_tab.held.connect(self.reviews_changed)
@@ -200,6 +205,7 @@ class DetailPane(QWidget):
             self.contacts_model.set_contacts([])
             self.notes_tab.show_account(None)
             self.renewal_tab.show_account(None)
+            self.arr_tab.set_account(None)
             return
         self.stack.setCurrentIndex(1)
         self._fill_overview(account)
@@ -209,6 +215,7 @@ class DetailPane(QWidget):
         self.risks_tab.show_account(account.id, account.currency)
         self.onboarding_tab.show_account(account.id)
         self.renewal_tab.show_account(account.id)
+        self.arr_tab.set_account(account.id)
         self.notes_tab.show_account(account.id, account.name)
         self.qbr_tab.show_account(account.id)
 
@@ -270,21 +277,30 @@ class DetailPane(QWidget):
             return "— (set a contract start to schedule it)"
         return f"{due.isoformat()} ({self._due_phrase(due)})"
 
-    def _renewal_saved(self, account_id: int) -> None:
-        """An outcome moves the ARR, the renewal date and perhaps the lifecycle: show them."""
+    def _reload_overview(self, account_id: int) -> None:
         if self.account is not None and self.account.id == account_id:
             self.account = account_service.get_account(self.db, account_id)
             self._fill_overview(self.account)
+
+    def _renewal_saved(self, account_id: int) -> None:
+        """An outcome moves the ARR, the renewal date and perhaps the lifecycle: show them."""
+        self._reload_overview(account_id)
+        self.arr_tab.refresh()  # the outcome recorded an ARR event
         self.renewal_changed.emit(account_id)
+
+    def _arr_saved(self, account_id: int) -> None:
+        """An added, edited or deleted ARR event may move the account's ARR."""
+        self._reload_overview(account_id)
+        self.arr_changed.emit(account_id)
 
     def set_database(self, db: Database) -> None:
         self.db = self.health_tab.db = self.risks_tab.db = self.onboarding_tab.db = db
-        self.renewal_tab.db = db
+        self.renewal_tab.db = self.arr_tab.db = db
         self.notes_tab.db = self.note_writer.db = self.qbr_tab.db = db
 
     def set_today(self, today: date) -> None:
         self.today = self.health_tab.today = self.risks_tab.today = today
-        self.onboarding_tab.today = self.renewal_tab.today = today
+        self.onboarding_tab.today = self.renewal_tab.today = self.arr_tab.today = today
         self.notes_tab.today = self.qbr_tab.today = today
 
     def reload_contacts(self, select_id: int | None = None) -> None:

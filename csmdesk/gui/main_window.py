@@ -17,6 +17,7 @@ from csmdesk.gui.account_dialog import AccountDialog
 from csmdesk.gui.book_health_page import BookHealthPage
 from csmdesk.gui.book_model import COLUMNS, BookModel
 from csmdesk.gui.book_panel import BookPanel
+from csmdesk.gui.dashboard_page import DashboardPage
 from csmdesk.gui.detail_pane import DetailPane
 from csmdesk.gui.notes_controller import NotesController
 from csmdesk.gui.notes_page import NotesPage
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         self.book_health = BookHealthPage(db, self.today)
         self.pages.addTab(self.book_health, "Book health")
         self.book_health.band_chosen.connect(self.show_band)
+        self.numbers = DashboardPage(db, self.today)
+        self.pages.addTab(self.numbers, "Numbers")
+        self.numbers.account_chosen.connect(self.open_from_today)
+        self.numbers.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.notes_page = NotesPage(db, self.today)
         self.pages.addTab(self.notes_page, "Notes")
         self.notes_page.note_requested.connect(self.notes.open_note)
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         self.detail.milestones_changed.connect(lambda _id: self.today_page.refresh())
         # An outcome moves ARR, the renewal date and the stage: the book row, health and Today.
         self.detail.renewal_changed.connect(self.refresh_row)
+        self.detail.arr_changed.connect(self.refresh_row)
         self.detail.reviews_changed.connect(self.refresh_row)  # a held review is a touchpoint
         notes = self.detail.notes_tab
         notes.saved.connect(lambda _id: self.today_page.refresh())  # action items; cheap hidden
@@ -291,6 +297,14 @@ class MainWindow(QMainWindow):
                 "Accounts and ARR by band, and the renewals of the next 12 months",
             )
         )
+        go_menu.addAction(
+            self._action(
+                "The book's n&umbers",
+                lambda: self.pages.setCurrentWidget(self.numbers),
+                "Ctrl+6",
+                "Retention, NRR, NPS, adoption, onboarding and ARR at risk, as defined",
+            )
+        )
 
         health_menu = bar.addMenu("Heal&th")
         health_menu.addAction(
@@ -338,9 +352,13 @@ class MainWindow(QMainWindow):
             self.book.select_id(keep)
         self._update_count()
         self._update_actions()
-        self.book_health.refresh()  # only marks it stale while hidden
+        self._refresh_book_pages()  # only marks them stale while hidden
         self.today_page.refresh()  # likewise
         self.notes_page.refresh()  # likewise
+
+    def _refresh_book_pages(self) -> None:
+        self.book_health.refresh()
+        self.numbers.refresh()
 
     def _update_count(self, *_: object) -> None:
         total = self.model.active_count()
@@ -359,7 +377,7 @@ class MainWindow(QMainWindow):
             self.model.remove(account_id)
         self.book.update_empty_state()
         self._update_count()
-        self.book_health.refresh()
+        self._refresh_book_pages()
         if today:
             self.today_page.refresh()
         elif account_id == self.book.current_id():
@@ -487,7 +505,9 @@ class MainWindow(QMainWindow):
         if not dialog.exec() or (draft := dialog.draft()) is None:
             return
         try:
-            account_service.update_account(self.db, account_id, draft, today=self.today)
+            account_service.update_account(
+                self.db, account_id, draft, arr_change=dialog.arr_change(), today=self.today
+            )
         except ValidationError as exc:
             messages.error(self, "Account not saved", str(exc))
             return
@@ -653,7 +673,7 @@ class MainWindow(QMainWindow):
             # and resetting the table would stall typing in the filter box).
             self.model.update_health(stored)
             self._update_count()  # a Health quick filter may show other rows now
-            self.book_health.refresh()  # only marks it stale while hidden
+            self._refresh_book_pages()  # only marks them stale while hidden
         self.today_page.refresh()  # new or worse risks
         self._show_account(self.book.current_id())
 
@@ -737,7 +757,7 @@ class MainWindow(QMainWindow):
 
         if edit_rhythm_settings(self, self.db):
             self.today_page.refresh()  # check-ins, reviews and renewal windows fall due anew
-            self.book_health.refresh()  # reviews on schedule depend on the months between them
+            self._refresh_book_pages()  # reviews on schedule depend on the months between them
             self._show_account(self.book.current_id())  # the detail's rhythm facts
             self.recompute_book()  # touchpoint recency and the lapsed-cadence risk
 
@@ -770,6 +790,7 @@ class MainWindow(QMainWindow):
         self.notes_page.db = self.search_dialog.db = db
         self.detail.set_database(db)
         self.today_page.set_database(db)
+        self.numbers.set_database(db)
         self.book_health.refresh()
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()
@@ -782,6 +803,7 @@ class MainWindow(QMainWindow):
             self.today = today
             self.detail.set_today(today)
             self.book_health.set_today(today)
+            self.numbers.set_today(today)
             self.today_page.set_today(today)
             self.notes_page.today = today
             self.model.set_today(today)
