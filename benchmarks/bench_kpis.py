@@ -1,10 +1,10 @@
 """The book's numbers benchmark: every KPI of a period, and the dashboard's set of ten periods.
 
-    python benchmarks/bench_kpis.py --db /tmp/bench/book5000.sqlite3 [--events 60000]
+    python benchmarks/bench_kpis.py --db /tmp/bench/book5000.sqlite3 [--events N] [--readings N]
 
-Works on a temporary copy of the book. Tops its ARR history up to ``--events`` events (a
-movement a month per account, spread over the last years, ARR staying positive) and reports
-how many readings the book holds, then times, over ``--runs`` runs (median and worst):
+Works on a temporary copy of the book. Tops its ARR history up to ``--events`` events
+(movements spread over the last four years, ARR staying positive) and its health readings with
+older weekly readings up to ``--readings``, then times, over ``--runs`` runs (median and worst):
 
 - ``book_kpis``: one period (the trailing 12 months), from reading the book to every figure;
 - ``dashboard``: the period, the one before it and the last eight quarters (what the page
@@ -35,8 +35,9 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _top_up(path: Path, target: int) -> tuple[int, int]:
-    """Add ARR events until the book holds ``target``; returns (events, readings)."""
+def top_up(path: Path, events_target: int, readings_target: int) -> tuple[int, int]:
+    """Add ARR events and older weekly readings until the book holds the targets; returns
+    (events, readings). Shared with bench_dashboard.py."""
     conn = sqlite3.connect(path)
     have = conn.execute("SELECT COUNT(*) FROM arrevent").fetchone()[0]
     accounts = [
@@ -46,7 +47,7 @@ def _top_up(path: Path, target: int) -> tuple[int, int]:
     rng = random.Random(10)
     rows = []
     n = 0
-    while have + len(rows) < target and accounts:
+    while have + len(rows) < events_target and accounts:
         account_id, arr, currency = accounts[n % len(accounts)]
         n += 1
         on = TODAY - timedelta(days=rng.randint(30, 1500))
@@ -59,17 +60,41 @@ def _top_up(path: Path, target: int) -> tuple[int, int]:
         " datetime('now'))",
         rows,
     )
+    # Readings: a week further back for every account in turn, before its earliest one.
+    have = conn.execute("SELECT COUNT(*) FROM healthreading").fetchone()[0]
+    earliest = {
+        a: date.fromisoformat(d)
+        for a, d in conn.execute('SELECT account_id, MIN("on") FROM healthreading GROUP BY 1')
+    }
+    readings = []
+    ids = sorted(earliest)
+    n = 0
+    while have + len(readings) < readings_target and ids:
+        account_id = ids[n % len(ids)]
+        n += 1
+        earliest[account_id] -= timedelta(days=7)
+        readings.append(
+            (f"benchr{n:08d}", account_id, earliest[account_id].isoformat(),
+             rng.randint(1, 400), rng.randint(0, 2000), rng.randint(0, 12), rng.randint(0, 2))
+        )  # fmt: skip
+    conn.executemany(
+        'INSERT INTO healthreading (uid, account_id, "on", active_users, logins, open_tickets,'
+        " escalations, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'),"
+        " datetime('now'))",
+        readings,
+    )
     conn.commit()
     events = conn.execute("SELECT COUNT(*) FROM arrevent").fetchone()[0]
-    readings = conn.execute("SELECT COUNT(*) FROM healthreading").fetchone()[0]
+    total = conn.execute("SELECT COUNT(*) FROM healthreading").fetchone()[0]
     conn.close()
-    return events, readings
+    return events, total
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument("--readings", type=int, default=260_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
@@ -83,7 +108,7 @@ def main() -> int:
 
     db = open_database(copy)  # migrates first, if the copy is older
     db.close()
-    events, readings = _top_up(copy, args.events)
+    events, readings = top_up(copy, args.events, args.readings)
     db = open_database(copy)
     accounts = db.engine.connect().exec_driver_sql("SELECT COUNT(*) FROM account").scalar()
     period = trailing_months(TODAY)

@@ -210,6 +210,10 @@ class DrillDownDialog(QDialog):
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.clicked.connect(self.ask_export)
         buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():  # Enter on a row opens its account, nothing else
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
         layout.addWidget(buttons)
         self._tab_changed(0)
 
