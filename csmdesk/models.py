@@ -328,6 +328,8 @@ class Opportunity(SQLModel, table=True):
 
 
 class ArrEvent(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_arrevent_account_on", "account_id", "on", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     uid: str = _uid()
     account_id: int = _account_fk()

@@ -69,7 +69,7 @@ def main() -> None:
         window.pages.setCurrentWidget(window.numbers)
         for _ in range(100):  # the figures are computed off the GUI thread
             app.processEvents()
-            if window.numbers.dash is not None:
+            if window.numbers.dash is not None and window.numbers.dash.compared:
                 break
             time.sleep(0.05)
         shot(window, f"numbers-{theme}")

@@ -123,6 +123,9 @@ def run_gui(
     window = MainWindow(db, today=today, demo=demo)
     instance.activated.connect(window.bring_forward)
     window.show()
+    from csmdesk.gui import warmup
+
+    warmup.warm_later()
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, window.close)
     log.info("window shown for %s", db_path.name)

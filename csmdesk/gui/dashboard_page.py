@@ -38,7 +38,7 @@ from csmdesk.gui import messages
 from csmdesk.gui.charts.style import ChartStyle
 from csmdesk.gui.dashboard_tiles import KpiTile
 from csmdesk.gui.drilldown import AskPath, DrillDownDialog, ask_save_path
-from csmdesk.gui.tasks import Task
+from csmdesk.gui.tasks import Report, Task
 from csmdesk.gui.widgets import mark_invalid
 from csmdesk.services import kpi_summary as summary
 from csmdesk.services.kpi_drilldown import UnknownTarget, drill
@@ -73,6 +73,7 @@ class DashboardPage(QWidget):
 
     account_chosen = Signal(int)
     computed = Signal()  # new figures are on the page (tests and benchmarks wait for it)
+    compared = Signal()  # ...and their changes and sparklines
     status = Signal(str)  # a message for the window's status bar
 
     def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
@@ -90,7 +91,7 @@ class DashboardPage(QWidget):
         self.health_chart: HealthArrChart | None = None
         self._stale = True
         self._generation = 0
-        self._arrived_generation = 0
+        self._done = (0, True)  # the generation last computed, and whether it was compared
         self._task: Task | None = None
         self._export_task: Task | None = None
 
@@ -230,16 +231,22 @@ class DashboardPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute on a worker; deferred until the page is visible."""
+        """Recompute on a worker; deferred until the page is visible. A quick pass brings the
+        period's figures, then a second one the prior period and the quarters behind the
+        changes and sparklines."""
         if not self.isVisible():
             self._stale = True
             return
         self._stale = False
         self._generation += 1
-        if self._task is not None:
-            return  # one computation at a time: the next starts when this one ends
+        if self._task is None:
+            self._start(compare=False)
+        # else: one computation at a time; _task_done starts the one now wanted
+        self._ensure_charts()  # built while the worker computes, not after
+
+    def _start(self, *, compare: bool) -> None:
         generation, db, period, today = self._generation, self.db, self.period, self.today
-        task = Task(lambda _report: dashboard(db, period, today=today), self)
+        task = Task(lambda _report: dashboard(db, period, today=today, compare=compare), self)
         task.succeeded.connect(lambda dash: self._arrived(generation, dash))
         task.failed.connect(lambda exc: self._failed(generation, exc))
         task.finished.connect(self._task_done)
@@ -248,9 +255,13 @@ class DashboardPage(QWidget):
 
     def _task_done(self) -> None:
         self._task = None
-        if self._arrived_generation != self._generation and not self._stale:
-            self._generation -= 1  # refresh() counts it again
-            self.refresh()
+        if self._stale:
+            return  # hidden meanwhile: the next show starts over
+        generation, compared = self._done
+        if generation != self._generation:
+            self._start(compare=False)  # the book or the period changed meanwhile
+        elif not compared:
+            self._start(compare=True)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -258,15 +269,21 @@ class DashboardPage(QWidget):
             self.refresh()
 
     def _arrived(self, generation: int, dash: Dashboard) -> None:
-        self._arrived_generation = generation
+        self._done = (generation, dash.compared)
         if generation != self._generation:
             return  # a newer period or book was asked for meanwhile
+        first = not dash.compared or self.dash is None
         self.dash = dash
-        self._show(dash)
-        self.computed.emit()
+        if first:
+            self._show(dash)
+            self.computed.emit()
+        else:  # the same figures with their comparison: only the tiles change
+            self._show_tiles()
+        if dash.compared:
+            self.compared.emit()
 
     def _failed(self, generation: int, exc: BaseException) -> None:
-        self._arrived_generation = generation
+        self._done = (generation, True)
         if generation != self._generation:
             return
         log.error("the book's numbers could not be computed: %s", exc)
@@ -390,12 +407,15 @@ class DashboardPage(QWidget):
 
         if path.suffix.lower() not in (".pdf", ".png"):
             path = path.with_name(path.name + ".pdf")
-        dash, choice = self.dash, self.choice
+        dash, choice, db, today = self.dash, self.choice, self.db, self.today
         assert dash is not None
         self.export_button.setEnabled(False)
-        task = Task(
-            lambda report: write_book_review(dash, path, choice=choice, progress=report), self
-        )
+
+        def write(report: Report) -> Path:
+            full = dash if dash.compared else dashboard(db, dash.current.period, today=today)
+            return write_book_review(full, path, choice=choice, progress=report)
+
+        task = Task(write, self)
         task.succeeded.connect(self._review_written)
         task.failed.connect(lambda exc: self._review_failed(path, exc))
         task.finished.connect(lambda: self.export_button.setEnabled(True))

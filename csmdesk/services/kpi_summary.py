@@ -337,6 +337,21 @@ def _risk_tile(kpis: BookKpis) -> Tile:
     )
 
 
+def _pending_tile(key: str) -> Tile:
+    return Tile(
+        key=key,
+        title=TITLES[key],
+        value="\u2026",
+        benchmark=benchmark_text(key),
+        change="",
+        change_sign=0,
+        detail="Counting\u2026",
+        definition=DEFINITIONS[key],
+        standing=None,
+        benchmark_low=k.BENCHMARKS[key][0],
+    )
+
+
 def tiles(dash: Dashboard) -> list[Tile]:
     """The nine tiles, in the page's order."""
     now, before = dash.current, dash.previous
@@ -347,7 +362,13 @@ def tiles(dash: Dashboard) -> list[Tile]:
             out.append(_risk_tile(now))
             continue
         value = now.value(key)
-        text, sign = change(key, value, before.value(key))
+        if before is None and key == "qbrs_on_schedule" and now.reviews is None:
+            out.append(_pending_tile(key))  # counted in the second pass
+            continue
+        if before is None:
+            text, sign = ("Comparing with the prior period\u2026" if value is not None else ""), 0
+        else:
+            text, sign = change(key, value, before.value(key))
         out.append(
             Tile(
                 key=key,
@@ -466,7 +487,8 @@ def health_bars(kpis: BookKpis) -> list[tuple[str, int, int]]:
 
 def subtitle(dash: Dashboard, choice: str = CUSTOM) -> str:
     """``7 Dec 2025 – 6 Dec 2026 · vs 7 Dec 2024 – 6 Dec 2025 · in USD · 40 accounts``."""
-    now, before = dash.current.period, dash.previous.period
+    now = dash.current.period
+    before = now.previous()
     count = len(dash.snapshot.accounts)
     parts = [
         span_text(now.start, now.end),

@@ -14,10 +14,12 @@ CSM's rates, and an account in a currency without a rate is named in a warning, 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -57,6 +59,7 @@ NAMES_IN_WARNING = 5
 # Up to this many dates, ask SQLite for the ARR on each; beyond, reading every event once and
 # bisecting is faster (measured on 60,000 events: 30 ms a date against 100 ms in all).
 SQL_DATES = 3
+FEW_WINDOWS = 3  # up to this many adoption windows, probe the index rather than scan
 
 
 # --- settings: the reporting currency and the CSM's rates --------------------------------------
@@ -233,10 +236,14 @@ def load_snapshot(
             )
             if account_id in accounts
         ]
+        first = min((p.start for p in periods), default=today)
+        last = max((p.end for p in periods), default=today)
         nps = [
             NpsResponse(account_id, _iso(on), score)
             for account_id, on, score in raw.execute(
                 'SELECT account_id, "on", nps FROM healthreading WHERE nps IS NOT NULL'
+                ' AND +"on" BETWEEN ? AND ?',  # a scan: the index on (account, day) would not help
+                (first.isoformat(), last.isoformat()),
             )
             if account_id in accounts
         ]
@@ -265,13 +272,13 @@ def _arr_dates(periods: Iterable[Period]) -> set[date]:
 
 def _arr_on(raw: Any, on: date, accounts: dict[int, AccountFacts]) -> dict[int, tuple[int, str]]:
     """Each account's (ARR, currency) after its latest event dated on or before ``on``; of two
-    on one date the later-entered. SQLite returns the other columns of the row holding the
-    maximum, so this is one pass over the index, whatever the number of events."""
+    on one date the later-entered. One probe of ``ix_arrevent_account_on`` per account."""
     return {
         account_id: (arr, code)
-        for account_id, _, arr, code in raw.execute(
-            "SELECT account_id, MAX(\"on\" || printf('%012d', id)), arr_after_minor, currency"
-            ' FROM arrevent WHERE "on" <= ? GROUP BY account_id',
+        for account_id, arr, code in raw.execute(
+            "SELECT a.id, e.arr_after_minor, e.currency FROM account a JOIN arrevent e"
+            " ON e.id = (SELECT x.id FROM arrevent x WHERE x.account_id = a.id"
+            ' AND x."on" <= ? ORDER BY x."on" DESC, x.id DESC LIMIT 1)',
             (on.isoformat(),),
         )
         if account_id in accounts
@@ -303,9 +310,23 @@ def load_histories(db: Database, accounts: Iterable[int]) -> dict[int, ArrHistor
 def _usage(
     raw: Any, windows: Sequence[Period], accounts: dict[int, AccountFacts]
 ) -> list[UsageReading]:
-    """Each account's latest reading of active users in each window (one scan of readings)."""
+    """Each account's latest reading of active users in each window: an index probe per
+    account and window for a few windows, else one scan of the readings."""
     if not windows:
         return []
+    if len(windows) <= FEW_WINDOWS:
+        return [
+            UsageReading(account_id, _iso(on), active)
+            for w in windows
+            for account_id, on, active in raw.execute(
+                'SELECT r.account_id, r."on", r.active_users FROM account a JOIN healthreading r'
+                " ON r.id = (SELECT x.id FROM healthreading x WHERE x.account_id = a.id"
+                ' AND x."on" BETWEEN ? AND ? AND x.active_users IS NOT NULL'
+                ' ORDER BY x."on" DESC LIMIT 1)',
+                (w.start.isoformat(), w.end.isoformat()),
+            )
+            if account_id in accounts
+        ]
     cases = " ".join(
         f"WHEN \"on\" BETWEEN '{w.start.isoformat()}' AND '{w.end.isoformat()}' THEN {i}"
         for i, w in enumerate(windows)
@@ -578,7 +599,8 @@ def book_kpis(
     """All the numbers for ``period`` (default: the 12 months ending ``today``)."""
     today = today or datetime.now(UTC).date()
     period = period or k.trailing_months(today)
-    return compute(load_snapshot(db, [period], today=today, settings=settings), period)
+    with _gc_paused():
+        return compute(load_snapshot(db, [period], today=today, settings=settings), period)
 
 
 # --- the dashboard's set: the period, the one before, and eight quarters -----------------------
@@ -587,27 +609,54 @@ def book_kpis(
 @dataclass(frozen=True)
 class Dashboard:
     current: BookKpis
-    previous: BookKpis
+    previous: BookKpis | None  # None after the quick first pass (``compare=False``)
     quarters: tuple[BookKpis, ...]
     snapshot: Snapshot
+
+    @property
+    def compared(self) -> bool:
+        return self.previous is not None
 
     def series(self, key: str) -> list[float | None]:
         return [q.value(key) for q in self.quarters]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Reading a book builds a few hundred thousand small objects and frees none of them:
+    the cyclic collector would walk them again and again (15% of the time) for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def dashboard(
-    db: Database, period: Period, *, today: date | None = None, quarters: int = 8
+    db: Database,
+    period: Period,
+    *,
+    today: date | None = None,
+    quarters: int = 8,
+    compare: bool = True,
 ) -> Dashboard:
+    """The period's numbers and, with ``compare``, the period before and the last
+    ``quarters`` quarters (for the change and the sparklines). Without ``compare`` (the
+    page's quick first pass) QBRs on schedule is left for the second pass too."""
     today = today or datetime.now(UTC).date()
     previous = period.previous()
-    spark = k.last_quarters(period.end, quarters)
-    snapshot = load_snapshot(db, [period, previous, *spark], today=today)
-    return Dashboard(
-        compute(snapshot, period),
-        compute(snapshot, previous),
-        tuple(compute(snapshot, q, with_reviews=False) for q in spark),
-        snapshot,
-    )
+    spark = k.last_quarters(period.end, quarters) if compare else []
+    with _gc_paused():
+        periods = [period, *([previous] if compare else []), *spark]
+        snapshot = load_snapshot(db, periods, today=today, reviews=compare)
+        return Dashboard(
+            compute(snapshot, period, with_reviews=compare),
+            compute(snapshot, previous) if compare else None,
+            tuple(compute(snapshot, q, with_reviews=False) for q in spark),
+            snapshot,
+        )
 
 
 def event_rows(snapshot: Snapshot, period: Period, account_ids: Iterable[int]) -> list[ArrPoint]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -160,24 +159,32 @@ def reviews_on_schedule(
 def review_history(db: Database) -> tuple[dict[int, date], dict[int, list[date]]]:
     """The contract start of each account counted for reviews (not archived, with a start),
     and the UTC days of each account's QBR/EBR touchpoints."""
+    kinds = tuple(REVIEW_TOUCHPOINT_KINDS)
     with db.engine.connect() as conn:
-        rows: Any = conn.execute(
-            select(col(Account.id), col(Account.contract_start)).where(
-                col(Account.archived_at).is_(None), col(Account.contract_start).is_not(None)
-            )
-        )
-        starts: dict[int, date] = dict(rows.all())
-        reviews: dict[int, list[date]] = {}
-        # The UTC day straight from the stored text: decoding 100,000 timestamps into aware
-        # datetimes only to take their date costs more than the whole schedule walk.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        # Dates straight from the stored text: decoding 100,000 timestamps into aware datetimes
+        # only to take their UTC day costs more than the whole schedule walk.
         days: dict[str, date] = {}
-        for account_id, day in conn.execute(
-            select(
-                col(Touchpoint.account_id), func.substr(col(Touchpoint.occurred_at), 1, 10)
-            ).where(col(Touchpoint.kind).in_(REVIEW_TOUCHPOINT_KINDS))
+
+        def day(text: str) -> date:
+            return days.get(text) or days.setdefault(text, date.fromisoformat(text))
+
+        starts = {
+            account_id: day(start[:10])
+            for account_id, start in raw.execute(
+                "SELECT id, contract_start FROM account"
+                " WHERE archived_at IS NULL AND contract_start IS NOT NULL"
+            )
+        }
+        reviews: dict[int, list[date]] = {}
+        marks = ", ".join("?" for _ in kinds)
+        for account_id, text in raw.execute(
+            "SELECT account_id, substr(occurred_at, 1, 10) FROM touchpoint"
+            f" WHERE kind IN ({marks})",
+            kinds,
         ):
-            when = days.get(day) or days.setdefault(day, date.fromisoformat(day))
-            reviews.setdefault(account_id, []).append(when)
+            reviews.setdefault(account_id, []).append(day(text))
     return starts, reviews
 
 

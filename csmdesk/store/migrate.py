@@ -20,6 +20,7 @@ REVISIONS: tuple[str, ...] = (
     "0003_signals",
     "0004_rhythm",
     "0005_notes",
+    "0006_kpi_indexes",
 )
 HEAD = REVISIONS[-1]
 
