@@ -31,3 +31,32 @@ def make_hubspot_fake() -> Iterator[Callable[..., HubSpotFake]]:
     yield make
     for fake in fakes:
         fake.stop()
+
+
+# The fake Salesforce (see ``tests/crm/salesforce_fake.py``).
+
+from tests.crm.salesforce_fake import SalesforceFake  # noqa: E402
+
+
+@pytest.fixture
+def salesforce_fake() -> Iterator[SalesforceFake]:
+    """A running fake org with Salesforce's defaults; ``.base_url`` (the instance URL),
+    ``.token``, ``.refresh_token`` and ``.client_id`` for a client."""
+    with SalesforceFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_salesforce_fake() -> Iterator[Callable[..., SalesforceFake]]:
+    """Start fakes with other settings (``make_salesforce_fake(query_batch_size=200)``); all
+    are stopped at the end of the test."""
+    fakes: list[SalesforceFake] = []
+
+    def make(**settings: Any) -> SalesforceFake:
+        fake = SalesforceFake(**settings).start()
+        fakes.append(fake)
+        return fake
+
+    yield make
+    for fake in fakes:
+        fake.stop()
