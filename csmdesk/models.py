@@ -357,6 +357,9 @@ class ExternalRef(SQLModel, table=True):
     entity_id: int
     external_id: str = Field(max_length=100)
     remote_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The mapped fields as they stood after the last sync (JSON, CRM-side text): the common
+    # ancestor that tells a change made here from one made in the CRM.
+    synced: str | None = None
     created_at: datetime = _created()
     updated_at: datetime = _updated()
 
@@ -484,4 +487,72 @@ class Review(SQLModel, table=True):
         default=None, foreign_key="touchpoint.id", index=True, ondelete="SET NULL"
     )
     created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+# --- CRM sync ---------------------------------------------------------------
+
+
+class SyncOutbox(SQLModel, table=True):
+    """A local change waiting to reach a CRM: one row per record, the fields changed since it
+    was last pushed collapsed into one list. Written in the transaction of the change."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "entity", "entity_id", name="uq_syncoutbox_record"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=20)
+    entity: str = Field(max_length=20)  # account, contact, note, touchpoint
+    entity_id: int
+    op: str = Field(default="upsert", max_length=10)  # upsert or archive
+    fields: str = Field(default="[]")  # JSON list of the local fields changed
+    queued_at: datetime = _created()
+    attempts: int = Field(default=0)
+    last_error: str | None = None
+    next_try_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SyncConflict(SQLModel, table=True):
+    """A field changed both here and in the CRM since the last sync; neither value is lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=20)
+    entity: str = Field(max_length=20)
+    entity_id: int = Field(index=True)
+    field: str = Field(max_length=60)
+    local_value: str | None = None
+    remote_value: str | None = None
+    remote_id: str = Field(max_length=100)
+    remote_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    detected_at: datetime = _created()
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution: str | None = Field(default=None, max_length=10)  # local, remote or edited
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync with a CRM: what came in, what went out, what failed and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=20, index=True)
+    started_at: datetime = _created()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=12)  # running, ok, conflicts, failed
+    full: bool = Field(default=False)
+    dry_run: bool = Field(default=False)
+    pulled: int = Field(default=0)
+    pushed: int = Field(default=0)
+    conflicts: int = Field(default=0)
+    failed: int = Field(default=0)
+    requests: int = Field(default=0)
+    message: str = Field(default="")
+    details: str = Field(default="[]")  # JSON list of lines for the Sync panel
+
+
+class SyncState(SQLModel, table=True):
+    """Per-provider sync state: watermarks per object type, the field mapping, policies."""
+
+    provider: str = Field(primary_key=True, max_length=20)
+    name: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="")
     updated_at: datetime = _updated()

@@ -70,7 +70,16 @@ PathCommand = Callable[[Path, argparse.Namespace], int]
 # One module per command group under csmdesk/cli/, each with ``register(subparsers)``.
 # Modules import only argparse-level things at the top; real work is imported in handlers,
 # so ``csmdesk --help`` and start-up of the window stay fast.
-COMMAND_MODULES = ("stats", "importing", "exporting", "calendar", "backup", "search", "kpis")
+COMMAND_MODULES = (
+    "stats",
+    "importing",
+    "exporting",
+    "calendar",
+    "backup",
+    "search",
+    "kpis",
+    "sync",
+)
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ REVISIONS: tuple[str, ...] = (
     "0004_rhythm",
     "0005_notes",
     "0006_kpi_indexes",
+    "0007_sync",
 )
 HEAD = REVISIONS[-1]
 
