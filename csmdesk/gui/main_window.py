@@ -23,6 +23,7 @@ from csmdesk.gui.notes_controller import NotesController
 from csmdesk.gui.notes_page import NotesPage
 from csmdesk.gui.quick_switcher import QuickSwitcher
 from csmdesk.gui.search_dialog import SearchDialog
+from csmdesk.gui.sync_ui import SyncMenu
 from csmdesk.gui.today_page import TodayPage
 from csmdesk.logs import log_file
 from csmdesk.services import accounts as account_service
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.path_label, 1)
         self.statusBar().addPermanentWidget(self.count_label)
         self._build_actions()
+        self.sync = SyncMenu(self)  # the Sync menu, its status-bar line, background syncs
         self.reload()
         # Once per filter change, not once per block of rows the proxy adds or drops
         # (hundreds per keystroke on a big book).
@@ -791,6 +793,7 @@ class MainWindow(QMainWindow):
         self.detail.set_database(db)
         self.today_page.set_database(db)
         self.numbers.set_database(db)
+        self.sync.set_database(db)
         self.book_health.refresh()
         self.undo_stack.clear()  # undo entries refer to the book as it was
         self.reload()

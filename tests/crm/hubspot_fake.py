@@ -1470,11 +1470,20 @@ class HubSpotFake:
         self._add_fault(_Fault("rate_limit", n, method, _compile(path), policy=policy))
 
     def delay_next(
-        self, seconds: float, n: int = 1, *, method: str | None = None, path: str | None = None
+        self,
+        seconds: float,
+        n: int = 1,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        after_apply: bool = False,
     ) -> None:
         """Hold the next ``n`` matching requests for ``seconds`` before answering (on top of
-        ``latency``, which delays every request)."""
-        self._add_fault(_Fault("delay", n, method, _compile(path), seconds=seconds))
+        ``latency``, which delays every request). With ``after_apply`` the request is carried
+        out first and only its answer waits: the client may die before it hears back."""
+        self._add_fault(
+            _Fault("delay", n, method, _compile(path), apply=after_apply, seconds=seconds)
+        )
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -1911,7 +1920,8 @@ class HubSpotFake:
             delay_fault = self._take_fault(method, path, delay=True)
             fault = self._take_fault(method, path, delay=False)
         request = _Request(method, path, query, raw, handler.headers, number)
-        pause = self.latency + (delay_fault.seconds if delay_fault else 0.0)
+        held = delay_fault is not None and delay_fault.apply  # applied first, then held
+        pause = self.latency + (delay_fault.seconds if delay_fault and not held else 0.0)
         if pause > 0:
             time.sleep(pause)
 
@@ -1938,6 +1948,8 @@ class HubSpotFake:
         assert response is not None
         if fault is not None and fault.kind == "malformed":
             response = _malformed(response)
+        if held and delay_fault is not None:  # the write is done; the answer waits
+            time.sleep(delay_fault.seconds)
         self._record(request, endpoint, response.status, fault_name, handler)
         self._send(handler, response)
 

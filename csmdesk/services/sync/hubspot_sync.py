@@ -45,8 +45,18 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "hubspot"
 PAGE = 100
-OBJECTS = {"account": "companies", "contact": "contacts"}
-REF_PREFIX = "csmdesk-"
+OBJECTS = {"account": "companies", "contact": "contacts", "opportunity": "deals"}
+DEAL_PROPERTIES = ["dealname", "amount", "closedate", "dealstage", "hs_lastmodifieddate"]
+# HubSpot's default pipeline stages, as an opportunity's stage here.
+DEAL_STAGES = {
+    "appointmentscheduled": "identified",
+    "qualifiedtobuy": "qualified",
+    "presentationscheduled": "qualified",
+    "decisionmakerboughtin": "proposed",
+    "contractsent": "proposed",
+    "closedwon": "won",
+    "closedlost": "lost",
+}
 Progress = Callable[[str], bool]  # a line of progress; False cancels
 
 
@@ -65,6 +75,16 @@ class SyncResult:
     requests: int
     message: str
     lines: tuple[str, ...]
+    offline: bool = False  # the CRM could not be reached at all
+
+
+def _modified_ms(record: dict) -> int | None:
+    from csmdesk.crm.hubspot import to_ms
+
+    props = record.get("properties") or {}
+    return to_ms(
+        props.get("hs_lastmodifieddate") or props.get("lastmodifieddate") or record.get("updatedAt")
+    )
 
 
 def _name_parts(name: str) -> tuple[str, str]:
@@ -135,26 +155,27 @@ class HubSpotSync:
     # --- the run ------------------------------------------------------------------------
 
     def run(self) -> SyncResult:
-        from csmdesk.crm.errors import CrmError
+        from csmdesk.crm.errors import CrmError, NetworkError
 
         state.start_run(self.db, self.log)
-        status, message = "ok", ""
+        status, message, offline = "ok", "", False
         try:
             self._prepare()
-            for entity in ("account", "contact"):
+            for entity in ("account", "contact", "opportunity"):
                 self._pull(entity)
             if not self.dry_run:
                 self._push()
             if self.log.conflicts or self._open_conflicts():
                 status = "conflicts"
+            waiting = self._open_conflicts()
             message = (
                 f"{self.log.pulled:,} pulled, {self.log.pushed:,} pushed, "
-                f"{self._open_conflicts():,} conflicts waiting"
+                f"{waiting:,} conflict{'' if waiting == 1 else 's'} waiting"
             )
         except SyncCancelled:
             status, message = "cancelled", "Cancelled; what was committed stays, the rest resumes."
         except CrmError as exc:
-            status, message = "failed", str(exc)
+            status, message, offline = "failed", str(exc), isinstance(exc, NetworkError)
         except Exception as exc:
             log.exception("HubSpot sync failed")
             status, message = "failed", f"{exc.__class__.__name__}: {exc}"
@@ -164,7 +185,7 @@ class HubSpotSync:
         state.finish_run(self.db, self.log, status, message)
         return SyncResult(
             self.log.run_id, status, self.log.pulled, self.log.pushed, self._open_conflicts(),
-            self.log.failed, self.log.requests, message, tuple(self.log.lines),
+            self.log.failed, self.log.requests, message, tuple(self.log.lines), offline,
         )  # fmt: skip
 
     def _step(self, line: str) -> None:
@@ -203,14 +224,21 @@ class HubSpotSync:
             or str(o.get("email") or o["id"])
             for o in self.client.owners()
         }
+        with self.db.session() as s:
+            portal = state.get(s, PROVIDER, "portal")
+        if not portal:  # for the links that open a record in HubSpot
+            portal = str(self.client.account_details().get("portalId") or "")
         if not self.dry_run:
             with self.db.session() as s:
                 state.put(s, PROVIDER, "mapping", mapping.to_json())
                 state.put(s, PROVIDER, "connected", "1")
+                state.put(s, PROVIDER, "portal", portal)
 
     # --- pull -----------------------------------------------------------------------------
 
     def _properties(self, entity: str) -> list[str]:
+        if entity == "opportunity":
+            return DEAL_PROPERTIES
         props = set(self.mapping.of(entity).values())
         props |= {"hs_lastmodifieddate", "lastmodifieddate", "createdate"}
         return sorted(props)
@@ -229,14 +257,26 @@ class HubSpotSync:
                 for p in self.client.iter_modified(object_type, since, props, limit=PAGE)
             )
         count = 0
+        # Searching from the watermark (GTE) sees again what was modified at that instant:
+        # the ids applied then are remembered with it and skipped.
+        with self.db.session() as s:
+            at_mark = set(
+                json.loads(state.get(s, PROVIDER, f"watermark_ids:{object_type}") or "[]")
+            )
         seen: set[str] = set()
         for results, newest in pages:
-            fresh = [r for r in results if str(r["id"]) not in seen]
-            seen |= {str(r["id"]) for r in fresh}
+            fresh = []
+            for r in results:
+                rid = str(r["id"])
+                if rid in seen or (since is not None and rid in at_mark
+                                   and _modified_ms(r) == since):  # fmt: skip
+                    continue
+                seen.add(rid)
+                fresh.append(r)
             links = {}
-            if entity == "contact" and fresh:
+            if entity != "account" and fresh:
                 links = self.client.associations(
-                    "contacts", "companies", [str(r["id"]) for r in fresh]
+                    object_type, "companies", [str(r["id"]) for r in fresh]
                 )
             self._apply_page(entity, fresh, links, newest)
             count += len(fresh)
@@ -245,17 +285,12 @@ class HubSpotSync:
     def _list_all(
         self, object_type: str, props: list[str]
     ) -> Iterable[tuple[list[dict], int | None]]:
-        from csmdesk.crm.hubspot import to_ms
 
         with self.db.session() as s:
             after = state.get(s, PROVIDER, f"cursor:{object_type}") or None
         while True:
             page = self.client.list_page(object_type, props, after=after, limit=PAGE)
-            newest = max(
-                (to_ms(r.get("updatedAt") or r["properties"].get("hs_lastmodifieddate")) or 0
-                 for r in page.results),
-                default=None,
-            )  # fmt: skip
+            newest = max((_modified_ms(r) or 0 for r in page.results), default=None)
             yield page.results, newest
             after = page.after
             if not self.dry_run:
@@ -273,13 +308,22 @@ class HubSpotSync:
             s.info[APPLYING] = True
             for record in results:
                 try:
+                    if entity == "opportunity":
+                        self._apply_deal(s, record, links)
+                        continue
                     self._apply_record(s, entity, record, links)
                 except ValueError as exc:
                     self.log.failed += 1
                     self.log.say(f"{object_type} {record.get('id')}: skipped, {exc}")
             if newest is not None and not self.dry_run:
-                old = state.get(s, PROVIDER, f"watermark:{object_type}")
-                state.put(s, PROVIDER, f"watermark:{object_type}", str(max(newest, int(old or 0))))
+                old = int(state.get(s, PROVIDER, f"watermark:{object_type}") or 0)
+                mark = max(newest, old)
+                ids = {str(r["id"]) for r in results if _modified_ms(r) == mark}
+                if mark == old:
+                    kept = state.get(s, PROVIDER, f"watermark_ids:{object_type}") or "[]"
+                    ids |= set(json.loads(kept))
+                state.put(s, PROVIDER, f"watermark:{object_type}", str(mark))
+                state.put(s, PROVIDER, f"watermark_ids:{object_type}", json.dumps(sorted(ids)))
             if self.dry_run:
                 s.rollback()
 
@@ -354,6 +398,40 @@ class HubSpotSync:
         ref.remote_updated_at = utcnow()
         s.add(obj)
         s.add(ref)
+        self.log.pulled += 1
+
+    def _apply_deal(self, s: Session, record: dict, links: dict[str, list[str]]) -> None:
+        """A deal as a read-only opportunity of its company's account."""
+        from csmdesk.models import Opportunity
+
+        remote_id = str(record["id"])
+        props = record.get("properties") or {}
+        ref = self._ref(s, "opportunity", remote_id)
+        deal: Any = s.get(Opportunity, ref.entity_id) if ref is not None else None
+        account_id = deal.account_id if deal is not None else None
+        for company in links.get(remote_id) or []:
+            company_ref = self._ref(s, "account", str(company))
+            if company_ref is not None:
+                account_id = company_ref.entity_id
+                break
+        if account_id is None:
+            return  # a deal of no company in the book
+        account = s.get(Account, account_id)
+        currency = account.currency if account is not None else "USD"
+        if deal is None:
+            deal = Opportunity(account_id=account_id, title="", source=PROVIDER)
+        deal.account_id = account_id
+        deal.title = (props.get("dealname") or "Untitled deal")[:300]
+        deal.amount_minor = m.from_crm("money", props.get("amount"), currency) or 0
+        deal.currency = currency
+        deal.close_date = m.from_crm("date", props.get("closedate"), currency)
+        deal.stage = DEAL_STAGES.get(str(props.get("dealstage") or ""), "identified")
+        s.add(deal)
+        s.flush()
+        if ref is None:
+            s.add(ExternalRef(
+                provider=PROVIDER, entity="opportunity", entity_id=deal.id, external_id=remote_id
+            ))  # fmt: skip
         self.log.pulled += 1
 
     def _match_or_create(
@@ -624,7 +702,8 @@ class HubSpotSync:
                 html_body += f"<p>{html.escape(obj.summary)}</p>"
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        footer = f"<p><small>From CSM Desk · ref {REF_PREFIX}{obj.uid}</small></p>"
+        # The record's CSM Desk id, a single word for HubSpot's token search (see _push_note).
+        footer = f"<p><small>From CSM Desk · ref {obj.uid}</small></p>"
         return html_body + footer, int(when.timestamp() * 1000)
 
     def _push_note(
@@ -646,7 +725,7 @@ class HubSpotSync:
         existing = None
         if retry:
             found = self.client.find_by_property(
-                "notes", "hs_note_body", [f"{REF_PREFIX}{obj.uid}"], ["hs_note_body"],
+                "notes", "hs_note_body", [obj.uid], ["hs_note_body"],
                 operator="CONTAINS_TOKEN",
             )  # fmt: skip
             existing = str(found[0]["id"]) if found else None

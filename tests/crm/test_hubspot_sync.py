@@ -1,0 +1,219 @@
+"""Sync with HubSpot against the loopback fake: pull, incremental, push, conflicts, exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from csmdesk.crm.hubspot import HubSpotClient
+from sqlalchemy import text
+
+from csmdesk.__main__ import main
+from csmdesk.domain.accounts import AccountDraft, ContactDraft
+from csmdesk.services import accounts, contacts, notes
+from csmdesk.services.sync import state
+from csmdesk.services.sync.hubspot_sync import HubSpotSync, markdown_html
+from csmdesk.store import Database
+from tests.crm.hubspot_fake import HubSpotFake
+
+
+def _client(fake: HubSpotFake) -> HubSpotClient:
+    return HubSpotClient(fake.token, fake.base_url, sleep=lambda _s: None)
+
+
+def _sync(db: Database, fake: HubSpotFake, **options: object) -> object:
+    with _client(fake) as client:
+        return HubSpotSync(db, client, **options).run()  # type: ignore[arg-type]
+
+
+def _scalar(db: Database, sql: str) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar() or 0)
+
+
+@pytest.fixture
+def book(hubspot_fake: HubSpotFake) -> Iterator[HubSpotFake]:
+    companies = hubspot_fake.add_companies(250, arr=lambda i: i * 1000)
+    hubspot_fake.add_contacts(600, companies=companies)
+    yield hubspot_fake
+
+
+def test_first_sync_pulls_every_company_and_contact(db: Database, book: HubSpotFake) -> None:
+    result = _sync(db, book)
+    assert result.status == "ok", result.message  # type: ignore[attr-defined]
+    assert _scalar(db, "SELECT COUNT(*) FROM account") == 250
+    assert _scalar(db, "SELECT COUNT(*) FROM contact") == 600
+    assert _scalar(db, "SELECT COUNT(*) FROM externalref WHERE provider='hubspot'") == 850
+    # The proposed mapping found the custom ARR property ("Annual recurring revenue").
+    acme = _scalar(db, "SELECT arr_minor FROM account WHERE name = 'Company 0007'")
+    assert acme == 7000_00
+    # Pages of 100: 3 for companies, 6 for contacts, their associations, owners, properties.
+    assert result.requests < 30, result.requests  # type: ignore[attr-defined]
+    again = _sync(db, book)
+    assert again.pulled == 0 and again.requests <= 6  # type: ignore[attr-defined]
+
+
+def test_incremental_sync_picks_up_only_changes(db: Database, book: HubSpotFake) -> None:
+    _sync(db, book)
+    book.clock.advance(5)
+    some = book.objects("companies")[:3]
+    book.touch("companies", *some, industry="Aerospace")
+    result = _sync(db, book)
+    assert result.pulled == 3  # type: ignore[attr-defined]
+    assert _scalar(db, "SELECT COUNT(*) FROM account WHERE industry = 'Aerospace'") == 3
+
+
+def test_offline_edits_reach_hubspot_once(db: Database, hubspot_fake: HubSpotFake) -> None:
+    company = hubspot_fake.add_company("Acme Robotics", domain="acme.example")
+    _sync(db, hubspot_fake)
+    account_id = _scalar(db, "SELECT id FROM account WHERE domain = 'acme.example'")
+    # On the plane: rename, a new contact, a call note.
+    accounts.update_account(
+        db, account_id, AccountDraft(name="Acme Robotics GmbH", domain="acme.example")
+    )
+    contacts.add_contact(
+        db, account_id, ContactDraft(name="Zoë Ångström", email="zoe@acme.example")
+    )
+    note = notes.create_note(db, account_id, kind="call")
+    notes.save_note(db, note.id, "# Call with Zoë\n- **Budget** approved\n- [ ] send plan")
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 3
+    result = _sync(db, hubspot_fake)
+    assert result.status == "ok", result.lines  # type: ignore[attr-defined]
+    assert (
+        hubspot_fake.get("companies", company["id"])["properties"]["name"] == "Acme Robotics GmbH"
+    )
+    people = [
+        c
+        for c in hubspot_fake.objects("contacts")
+        if c["properties"]["email"] == "zoe@acme.example"
+    ]
+    assert len(people) == 1 and people[0]["properties"]["firstname"] == "Zoë"
+    (crm_note,) = hubspot_fake.objects("notes")
+    assert "<strong>Budget</strong>" in crm_note["properties"]["hs_note_body"]
+    assert hubspot_fake.associations("notes", crm_note["id"], "companies")
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0
+    # A second sync sends nothing again.
+    _sync(db, hubspot_fake)
+    assert len(hubspot_fake.objects("notes")) == 1
+    assert len(hubspot_fake.objects("contacts")) == 1
+
+
+def test_a_field_changed_on_both_sides_is_a_conflict(
+    db: Database, hubspot_fake: HubSpotFake
+) -> None:
+    company = hubspot_fake.add_company("Beta Ltd", domain="beta.example", industry="Retail")
+    _sync(db, hubspot_fake)
+    account_id = _scalar(db, "SELECT id FROM account WHERE domain = 'beta.example'")
+    accounts.update_account(
+        db, account_id, AccountDraft(name="Beta Ltd", domain="beta.example", industry="Fintech")
+    )
+    hubspot_fake.clock.advance(2)
+    hubspot_fake.touch("companies", company, industry="Banking")
+    result = _sync(db, hubspot_fake)
+    assert result.status == "conflicts" and result.conflicts == 1  # type: ignore[attr-defined]
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT field, local_value, remote_value FROM syncconflict")).one()
+    assert tuple(row) == ("account.industry", "Fintech", "Banking")
+    # Neither value lost: ours stays here, theirs stays in HubSpot.
+    assert accounts.get_account(db, account_id).industry == "Fintech"
+    assert hubspot_fake.get("companies", company["id"])["properties"]["industry"] == "Banking"
+
+
+def test_crm_wins_policy_settles_it(db: Database, hubspot_fake: HubSpotFake) -> None:
+    company = hubspot_fake.add_company("Gamma", domain="gamma.example", industry="Retail")
+    _sync(db, hubspot_fake)
+    with db.session() as s:
+        raw = json.loads(state.get(s, "hubspot", "mapping") or "{}")
+        raw["account.industry"]["policy"] = "crm"
+        state.put(s, "hubspot", "mapping", json.dumps(raw))
+    account_id = _scalar(db, "SELECT id FROM account WHERE domain = 'gamma.example'")
+    accounts.update_account(
+        db, account_id, AccountDraft(name="Gamma", domain="gamma.example", industry="Mine")
+    )
+    hubspot_fake.clock.advance(2)
+    hubspot_fake.touch("companies", company, industry="Theirs")
+    result = _sync(db, hubspot_fake)
+    assert result.conflicts == 0  # type: ignore[attr-defined]
+    assert accounts.get_account(db, account_id).industry == "Theirs"
+
+
+def test_cli_sync_and_status(db_path: Path, hubspot_fake: HubSpotFake, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    hubspot_fake.add_companies(5)
+    monkeypatch.setenv("CSMDESK_HUBSPOT_URL", hubspot_fake.base_url)
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", hubspot_fake.token)
+    assert main(["--db", str(db_path), "sync", "hubspot", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pulled"] == 5 and out["status"] == "ok"
+    assert main(["--db", str(db_path), "sync", "status", "--json"]) == 0
+    (hub, _sf) = json.loads(capsys.readouterr().out)
+    assert hub["connected"] and hub["pending"] == 0 and hub["last_run"]["pulled"] == 5
+    # A bad --map is a user error with a message.
+    assert main(["--db", str(db_path), "sync", "hubspot", "--map", "arr=no_such_property"]) == 1
+    assert "no_such_property" in capsys.readouterr().err
+    # A wrong token: exit 1, and the token appears nowhere.
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", "pat-na1-wrong-secret-0000")
+    assert main(["--db", str(db_path), "sync", "hubspot"]) == 1
+    err = capsys.readouterr().err
+    assert "reconnect" in err.lower() and "wrong-secret" not in err
+    assert b"wrong-secret" not in db_path.read_bytes()
+    assert hubspot_fake.token.encode() not in db_path.read_bytes()
+
+
+def test_killed_between_create_and_commit_creates_exactly_one_note(
+    db_path: Path, hubspot_fake: HubSpotFake, tmp_path: Path
+) -> None:
+    from csmdesk.store import open_database
+
+    hubspot_fake.add_company("Delta", domain="delta.example")
+    db = open_database(db_path)
+    _sync(db, hubspot_fake)
+    account_id = _scalar(db, "SELECT id FROM account WHERE domain = 'delta.example'")
+    note = notes.create_note(db, account_id, kind="call")
+    notes.save_note(db, note.id, "Renewal call: all good")
+    db.close()
+    # The note's create reaches HubSpot, which applies it and then holds the answer while
+    # the syncing process is killed.
+    hubspot_fake.delay_next(30, method="POST", path=r"/crm/v3/objects/notes$", after_apply=True)
+    env = {**os.environ, "CSMDESK_HUBSPOT_URL": hubspot_fake.base_url,
+           "CSMDESK_HUBSPOT_TOKEN": hubspot_fake.token}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csmdesk", "--db", str(db_path), "sync", "hubspot"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not hubspot_fake.objects("notes") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hubspot_fake.objects("notes"), "the create never reached the fake"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    hubspot_fake.clear_faults()
+    db = open_database(db_path)
+    result = _sync(db, hubspot_fake)
+    assert result.status == "ok", result.lines  # type: ignore[attr-defined]
+    assert len(hubspot_fake.objects("notes")) == 1
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0
+    assert _scalar(db, "SELECT COUNT(*) FROM externalref WHERE entity = 'note'") == 1
+    db.close()
+
+
+def test_markdown_becomes_simple_html() -> None:
+    assert markdown_html("# Title\n- a **b**\n- [x] done\ntext <b>") == (
+        "<h3>Title</h3><ul><li>a <strong>b</strong></li><li>\u2611 done</li></ul>"
+        "<p>text &lt;b&gt;</p>"
+    )
+
+
+def test_unlinked_books_queue_nothing(db: Database) -> None:
+    account = accounts.create_account(db, AccountDraft(name="Local only"), today=date(2026, 1, 1))
+    state.set_connected(db, "hubspot", True)
+    assert account.id is not None
+    accounts.update_account(db, account.id, AccountDraft(name="Local only, renamed"))
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0

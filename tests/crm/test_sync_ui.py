@@ -1,0 +1,71 @@
+"""Sync in the window: the status line, a background sync, the panel and resolving a conflict."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from csmdesk.domain.accounts import AccountDraft
+from csmdesk.gui.main_window import MainWindow
+from csmdesk.gui.sync_ui import SyncPanel
+from csmdesk.services import accounts
+from csmdesk.services.sync import conflicts as conflict_service
+from tests.conftest import TODAY
+from tests.crm.hubspot_fake import HubSpotFake
+
+
+@pytest.fixture
+def connected(monkeypatch, hubspot_fake: HubSpotFake) -> HubSpotFake:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CSMDESK_HUBSPOT_URL", hubspot_fake.base_url)
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", hubspot_fake.token)
+    return hubspot_fake
+
+
+def test_sync_from_the_window_and_resolve_a_conflict(  # type: ignore[no-untyped-def]
+    qtbot, db, message_log, connected: HubSpotFake
+) -> None:
+    company = connected.add_company("Orbit Labs", domain="orbit.example", industry="Space")
+    win = MainWindow(db, today=TODAY)
+    qtbot.addWidget(win)
+    win.show()
+    controller = win.sync.controller
+    assert win.sync.label.text() == "CRM: not connected"
+    with qtbot.waitSignal(controller.finished, timeout=20_000):
+        assert controller.sync_now()
+    assert "synced" in win.sync.label.text() and "0 pending" in win.sync.label.text()
+    assert win.model.active_count() == 1  # the window reloaded the book
+    account_id = win.book.current_id() or win.model.book_row(0).id
+    accounts.update_account(
+        db, account_id, AccountDraft(name="Orbit Labs", domain="orbit.example", industry="Rockets")
+    )
+    connected.clock.advance(3)
+    connected.touch("companies", company, industry="Satellites")
+    with qtbot.waitSignal(controller.finished, timeout=20_000):
+        controller.sync_now()
+    assert "1 conflict" in win.sync.label.text()
+    panel = win.sync.show_panel()
+    assert isinstance(panel, SyncPanel)
+    assert panel.conflicts.rowCount() == 1
+    assert panel.conflicts.item(0, 2).text() == "Rockets"
+    assert panel.conflicts.item(0, 3).text() == "Satellites"
+    panel.grab().save(str(db.path.with_name("panel.png")))
+    panel.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(panel.take_button, Qt.MouseButton.LeftButton)
+    assert panel.conflicts.rowCount() == 0
+    assert accounts.get_account(db, account_id).industry == "Satellites"
+    assert conflict_service.open_conflicts(db) == []
+    assert panel.runs.rowCount() == 2 and panel.runs.item(0, 1).text() == "conflicts"
+    panel.close()
+
+
+def test_offline_keeps_the_outbox(qtbot, db, message_log, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CSMDESK_HUBSPOT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", "pat-na1-offline")
+    win = MainWindow(db, today=TODAY)
+    qtbot.addWidget(win)
+    controller = win.sync.controller
+    controller.client_options = {"retries": 1, "sleep": lambda _s: None}
+    with qtbot.waitSignal(controller.finished, timeout=60_000):
+        assert controller.sync_now()
+    assert controller.online is False
+    assert win.sync.label.text().startswith("HubSpot: offline")
