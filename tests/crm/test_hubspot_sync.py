@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from csmdesk.crm.hubspot import HubSpotClient
 from sqlalchemy import text
 
 from csmdesk.__main__ import main
+from csmdesk.crm.hubspot import HubSpotClient
 from csmdesk.domain.accounts import AccountDraft, ContactDraft
 from csmdesk.services import accounts, contacts, notes
 from csmdesk.services.sync import state
