@@ -67,6 +67,7 @@ def main() -> int:
               f"pulled {result.pulled:,}  status {result.status}")  # fmt: skip
 
     run("first sync")
+    time.sleep(10)  # the first sync's requests leave HubSpot's 10-second burst window
     run("nothing changed")
     fake.clock.advance(5)
     fake.touch("companies", *fake.objects("companies")[:50], industry="Aerospace")
@@ -84,17 +85,22 @@ def main() -> int:
     state.set_connected(db, "hubspot", True, fake.base_url)
     fake.clock.advance(5)
     fake.touch("contacts", *fake.objects("contacts")[:2000], jobtitle="Director")
+    time.sleep(10)
     controller = SyncController(db)
     controller.sync_now()
-    last, gap, turns = time.perf_counter(), 0.0, 0
+    last, gaps = time.perf_counter(), []
     while controller.running:
         app.processEvents()
         now = time.perf_counter()
-        gap, last = max(gap, now - last), now
-        turns += 1
+        gaps.append(now - last)
+        last = now
         time.sleep(0.002)
-    print(f"event loop during a 2,000-contact sync: longest gap {gap * 1000:.1f} ms "
-          f"over {turns:,} turns ({controller.last_message})")  # fmt: skip
+    gaps.sort()
+    p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+    over = sum(1 for g in gaps if g > 0.050)
+    print(f"event loop during a 2,000-contact sync: longest gap {gaps[-1] * 1000:.1f} ms, "
+          f"p99 {p99 * 1000:.1f} ms, {over} over 50 ms in {len(gaps):,} turns "
+          f"({controller.last_message})")  # fmt: skip
     db.close()
     fake.stop()
     return 0

@@ -206,8 +206,8 @@ class SyncSettingsDialog(QDialog):
         self.keyring_note = QLabel(
             ""
             if usable
-            else f"\u26a0 {why}. Set CSMDESK_HUBSPOT_TOKEN (and CSMDESK_HUBSPOT_URL) "
-            "in the environment for this session instead."
+            else f"\u26a0 {why[:1].upper()}{why[1:]}. Set CSMDESK_HUBSPOT_TOKEN (and "
+            "CSMDESK_HUBSPOT_URL) in the environment for this session instead."
         )
         self.keyring_note.setObjectName("warningLabel")
         self.keyring_note.setWordWrap(True)
@@ -224,11 +224,15 @@ class SyncSettingsDialog(QDialog):
             self.url_edit.setText(
                 state.get(s, PROVIDER, "url") or credentials.DEFAULT_URL[PROVIDER]
             )
-        row.addWidget(QLabel("Access &token:"))
+        token_label = QLabel("Access &token:")
+        token_label.setBuddy(self.token_edit)
+        row.addWidget(token_label)
         row.addWidget(self.token_edit, 1)
         layout.addLayout(row)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel("API address:"))
+        url_label = QLabel("API &address:")
+        url_label.setBuddy(self.url_edit)
+        row2.addWidget(url_label)
         row2.addWidget(self.url_edit, 1)
         layout.addLayout(row2)
         buttons = QHBoxLayout()
@@ -309,7 +313,7 @@ class SyncSettingsDialog(QDialog):
         except (credentials.NotConnected, ValueError) as exc:
             self.result.setText(str(exc))
             return
-        extra = f"\nRound trip {check.round_trip_ms:.0f} ms." if check.portal else ""
+        extra = f" Round trip {check.round_trip_ms:.0f} ms." if check.missing else ""
         self.result.setText(check.message + extra)
 
     def connect_token(self) -> None:

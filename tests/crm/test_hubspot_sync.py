@@ -26,7 +26,7 @@ from tests.crm.hubspot_fake import HubSpotFake
 
 
 def _client(fake: HubSpotFake) -> HubSpotClient:
-    return HubSpotClient(fake.token, fake.base_url, sleep=lambda _s: None)
+    return HubSpotClient(fake.token, fake.base_url)
 
 
 def _sync(db: Database, fake: HubSpotFake, **options: object) -> object:
@@ -57,13 +57,14 @@ def test_first_sync_pulls_every_company_and_contact(db: Database, book: HubSpotF
     assert acme == 7000_00
     # Pages of 100: 3 for companies, 6 for contacts, their associations, owners, properties.
     assert result.requests < 30, result.requests  # type: ignore[attr-defined]
+    book.clock.advance(60)  # a minute later: past the look-back of an incremental search
     again = _sync(db, book)
     assert again.pulled == 0 and again.requests <= 6  # type: ignore[attr-defined]
 
 
 def test_incremental_sync_picks_up_only_changes(db: Database, book: HubSpotFake) -> None:
     _sync(db, book)
-    book.clock.advance(5)
+    book.clock.advance(60)
     some = book.objects("companies")[:3]
     book.touch("companies", *some, industry="Aerospace")
     result = _sync(db, book)

@@ -254,32 +254,18 @@ class HubSpotSync:
         else:
             pages = (
                 (p.results, p.max_modified_ms)
+                # From the watermark itself (GTE): what was modified at that instant comes
+                # again and is skipped, each link remembering the remote time it was applied at.
                 for p in self.client.iter_modified(object_type, since, props, limit=PAGE)
             )
         count = 0
-        # Searching from the watermark (GTE) sees again what was modified at that instant:
-        # the ids applied then are remembered with it and skipped.
-        with self.db.session() as s:
-            at_mark = set(
-                json.loads(state.get(s, PROVIDER, f"watermark_ids:{object_type}") or "[]")
-            )
-        seen: set[str] = set()
         for results, newest in pages:
-            fresh = []
-            for r in results:
-                rid = str(r["id"])
-                if rid in seen or (since is not None and rid in at_mark
-                                   and _modified_ms(r) == since):  # fmt: skip
-                    continue
-                seen.add(rid)
-                fresh.append(r)
             links = {}
-            if entity != "account" and fresh:
+            if entity != "account" and results:
                 links = self.client.associations(
-                    object_type, "companies", [str(r["id"]) for r in fresh]
+                    object_type, "companies", [str(r["id"]) for r in results]
                 )
-            self._apply_page(entity, fresh, links, newest)
-            count += len(fresh)
+            count += self._apply_page(entity, results, links, newest)
             self._step(f"{object_type}: {count:,} pulled")
 
     def _list_all(
@@ -301,31 +287,44 @@ class HubSpotSync:
 
     def _apply_page(
         self, entity: str, results: list[dict], links: dict[str, list[str]], newest: int | None
-    ) -> None:
-        """One page in one transaction, watermark included."""
+    ) -> int:
+        """One page in one transaction, watermark included; returns how many records were
+        new or changed."""
         object_type = OBJECTS[entity]
+        applied = 0
         with self.db.session() as s:
             s.info[APPLYING] = True
             for record in results:
                 try:
                     if entity == "opportunity":
-                        self._apply_deal(s, record, links)
+                        applied += self._apply_deal(s, record, links)
                         continue
-                    self._apply_record(s, entity, record, links)
+                    applied += self._apply_record(s, entity, record, links)
                 except ValueError as exc:
                     self.log.failed += 1
                     self.log.say(f"{object_type} {record.get('id')}: skipped, {exc}")
             if newest is not None and not self.dry_run:
                 old = int(state.get(s, PROVIDER, f"watermark:{object_type}") or 0)
-                mark = max(newest, old)
-                ids = {str(r["id"]) for r in results if _modified_ms(r) == mark}
-                if mark == old:
-                    kept = state.get(s, PROVIDER, f"watermark_ids:{object_type}") or "[]"
-                    ids |= set(json.loads(kept))
-                state.put(s, PROVIDER, f"watermark:{object_type}", str(mark))
-                state.put(s, PROVIDER, f"watermark_ids:{object_type}", json.dumps(sorted(ids)))
+                state.put(s, PROVIDER, f"watermark:{object_type}", str(max(newest, old)))
             if self.dry_run:
                 s.rollback()
+        return applied
+
+    @staticmethod
+    def _unchanged(ref: ExternalRef | None, record: dict) -> bool:
+        """Already applied at this remote modification time (or a later one)."""
+        modified = _modified_ms(record)
+        if ref is None or ref.remote_updated_at is None or modified is None:
+            return False
+        seen = ref.remote_updated_at
+        if seen.tzinfo is None:
+            seen = seen.replace(tzinfo=UTC)
+        return modified <= int(seen.timestamp() * 1000)
+
+    @staticmethod
+    def _remote_time(record: dict) -> datetime | None:
+        modified = _modified_ms(record)
+        return datetime.fromtimestamp(modified / 1000, UTC) if modified is not None else None
 
     def _ref(self, s: Session, entity: str, remote_id: str) -> ExternalRef | None:
         return s.scalars(
@@ -338,11 +337,13 @@ class HubSpotSync:
 
     def _apply_record(
         self, s: Session, entity: str, record: dict, links: dict[str, list[str]]
-    ) -> None:
+    ) -> int:
         remote_id = str(record["id"])
         props = record.get("properties") or {}
         fields = {f"{entity}.{k}": p for k, p in self.mapping.of(entity).items()}
         ref = self._ref(s, entity, remote_id)
+        if self._unchanged(ref, record):
+            return 0
         obj: Any = None
         if ref is not None:
             obj = s.get(Account if entity == "account" else Contact, ref.entity_id)
@@ -350,7 +351,7 @@ class HubSpotSync:
             if entity == "account" and obj is not None and obj.archived_at is None:
                 obj.archived_at = utcnow()  # recoverable: Edit ▸ Restore
                 s.add(obj)
-            return
+            return 1
         account_id = None
         if entity == "contact":
             companies = links.get(remote_id) or []
@@ -360,7 +361,7 @@ class HubSpotSync:
                     account_id = company_ref.entity_id
                     break
             if obj is None and account_id is None:
-                return  # a contact of no company in the book
+                return 0  # a contact of no company in the book
         if obj is None:
             obj = self._match_or_create(s, entity, props, fields, account_id)
             ref = ExternalRef(
@@ -395,18 +396,21 @@ class HubSpotSync:
             else:
                 self._conflict(s, entity, obj.id, key, mine, remote, remote_id, props)
         ref.synced = json.dumps(base, sort_keys=True)
-        ref.remote_updated_at = utcnow()
+        ref.remote_updated_at = self._remote_time(record) or utcnow()
         s.add(obj)
         s.add(ref)
         self.log.pulled += 1
+        return 1
 
-    def _apply_deal(self, s: Session, record: dict, links: dict[str, list[str]]) -> None:
+    def _apply_deal(self, s: Session, record: dict, links: dict[str, list[str]]) -> int:
         """A deal as a read-only opportunity of its company's account."""
         from csmdesk.models import Opportunity
 
         remote_id = str(record["id"])
         props = record.get("properties") or {}
         ref = self._ref(s, "opportunity", remote_id)
+        if self._unchanged(ref, record):
+            return 0
         deal: Any = s.get(Opportunity, ref.entity_id) if ref is not None else None
         account_id = deal.account_id if deal is not None else None
         for company in links.get(remote_id) or []:
@@ -415,7 +419,7 @@ class HubSpotSync:
                 account_id = company_ref.entity_id
                 break
         if account_id is None:
-            return  # a deal of no company in the book
+            return 0  # a deal of no company in the book
         account = s.get(Account, account_id)
         currency = account.currency if account is not None else "USD"
         if deal is None:
@@ -429,10 +433,13 @@ class HubSpotSync:
         s.add(deal)
         s.flush()
         if ref is None:
-            s.add(ExternalRef(
+            ref = ExternalRef(
                 provider=PROVIDER, entity="opportunity", entity_id=deal.id, external_id=remote_id
-            ))  # fmt: skip
+            )
+        ref.remote_updated_at = self._remote_time(record)
+        s.add(ref)
         self.log.pulled += 1
+        return 1
 
     def _match_or_create(
         self, s: Session, entity: str, props: dict, fields: dict[str, str], account_id: int | None
