@@ -14,12 +14,10 @@ CSM's rates, and an account in a currency without a rate is named in a warning, 
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -42,7 +40,7 @@ from csmdesk.domain.kpis import (
     UsageReading,
 )
 from csmdesk.models import Lifecycle, Meta
-from csmdesk.services import rhythm
+from csmdesk.services import gcpause, rhythm
 from csmdesk.services.rhythm import BookReviews
 from csmdesk.store import Database
 
@@ -599,7 +597,7 @@ def book_kpis(
     """All the numbers for ``period`` (default: the 12 months ending ``today``)."""
     today = today or datetime.now(UTC).date()
     period = period or k.trailing_months(today)
-    with _gc_paused():
+    with gcpause.paused():
         return compute(load_snapshot(db, [period], today=today, settings=settings), period)
 
 
@@ -621,19 +619,6 @@ class Dashboard:
         return [q.value(key) for q in self.quarters]
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Reading a book builds a few hundred thousand small objects and frees none of them:
-    the cyclic collector would walk them again and again (15% of the time) for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def dashboard(
     db: Database,
     period: Period,
@@ -648,7 +633,7 @@ def dashboard(
     today = today or datetime.now(UTC).date()
     previous = period.previous()
     spark = k.last_quarters(period.end, quarters) if compare else []
-    with _gc_paused():
+    with gcpause.paused():
         periods = [period, *([previous] if compare else []), *spark]
         snapshot = load_snapshot(db, periods, today=today, reviews=compare)
         return Dashboard(

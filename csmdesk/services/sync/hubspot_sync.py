@@ -36,6 +36,7 @@ from csmdesk.models import (
     Touchpoint,
     utcnow,
 )
+from csmdesk.services import gcpause
 from csmdesk.services.sync import mapping as m
 from csmdesk.services.sync import state
 from csmdesk.services.sync.outbox import APPLYING
@@ -155,9 +156,14 @@ class HubSpotSync:
     # --- the run ------------------------------------------------------------------------
 
     def run(self) -> SyncResult:
+        """Pull, then push; never raises for a CRM or data problem (the result says it)."""
+        state.start_run(self.db, self.log)
+        with gcpause.paused():  # young cycles are collected after each page instead
+            return self._run()
+
+    def _run(self) -> SyncResult:
         from csmdesk.crm.errors import CrmError, NetworkError
 
-        state.start_run(self.db, self.log)
         status, message, offline = "ok", "", False
         try:
             self._prepare()
@@ -266,6 +272,7 @@ class HubSpotSync:
                     object_type, "companies", [str(r["id"]) for r in results]
                 )
             count += self._apply_page(entity, results, links, newest)
+            gcpause.collect_young()
             self._step(f"{object_type}: {count:,} pulled")
 
     def _list_all(
@@ -550,6 +557,7 @@ class HubSpotSync:
                 self.log.say(f"push {row.entity} {row.entity_id} failed: {exc}")
                 self._mark(row, error=str(exc))
                 continue
+            gcpause.collect_young()
             if done:
                 self.log.pushed += 1
                 self._step(f"pushed {self.log.pushed:,}")
