@@ -334,12 +334,14 @@ class HubSpotClient:
         after: str | None = None,
         limit: int = 100,
         associations: Sequence[str] = (),
+        archived: bool = False,
     ) -> Page:
-        """One page (≤100) of every live record, in id order; ``page.after`` continues."""
+        """One page (≤100) of every live (or, with ``archived``, archived) record, in id
+        order; ``page.after`` continues."""
         path = f"/crm/v3/objects/{self._type(object_type)}"
         params: dict[str, Any] = {
             "limit": max(1, min(int(limit), LIST_PAGE_MAX)),
-            "archived": "false",
+            "archived": "true" if archived else "false",
         }
         if properties:
             params["properties"] = ",".join(properties)

@@ -38,6 +38,7 @@ from csmdesk.gui.qbr_tab import QbrTab
 from csmdesk.gui.renewal_dialogs import days_phrase
 from csmdesk.gui.renewal_tab import RenewalTab
 from csmdesk.gui.risks_tab import RisksTab
+from csmdesk.gui.sync_ui import crm_link
 from csmdesk.models import Account, ContactRole, Lifecycle, Segment
 from csmdesk.services import accounts as account_service
 from csmdesk.services import contacts as contact_service
@@ -104,8 +105,14 @@ class DetailPane(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.subtitle = QLabel()
         self.subtitle.setObjectName("accountSubtitle")
+        self.crm_link = QLabel()  # "Open in HubSpot", for an account that came from there
+        self.crm_link.setObjectName("crmLink")
+        self.crm_link.setOpenExternalLinks(True)
+        self.crm_link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.crm_link.hide()
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
+        titles.addWidget(self.crm_link)
         header.addLayout(titles, 1)
         self.edit_button = QPushButton("&Edit…")
         self.edit_button.setToolTip("Edit this account (Ctrl+E)")
@@ -225,6 +232,11 @@ class DetailPane(QWidget):
         stage = LIFECYCLE_LABELS.get(Lifecycle(account.lifecycle), account.lifecycle)
         self.subtitle.setText(" · ".join(x for x in (segment, stage, account.industry) if x))
         self.archived_banner.setVisible(account.archived_at is not None)
+        url = crm_link(self.db, "account", account.id) if account.id is not None else None
+        self.crm_link.setText(
+            f'<a href="{url.toString()}">Open in HubSpot \u2197</a>' if url else ""
+        )
+        self.crm_link.setVisible(url is not None)
         left = days_until(account.renewal_date, self.today)
         values = {
             "domain": account.domain or "—",

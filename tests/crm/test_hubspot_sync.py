@@ -218,3 +218,17 @@ def test_unlinked_books_queue_nothing(db: Database) -> None:
     assert account.id is not None
     accounts.update_account(db, account.id, AccountDraft(name="Local only, renamed"))
     assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0
+
+
+def test_a_company_archived_in_hubspot_is_archived_here(
+    db: Database, hubspot_fake: HubSpotFake
+) -> None:
+    gone = hubspot_fake.add_company("Gone Inc", domain="gone.example")
+    hubspot_fake.add_company("Stays Inc", domain="stays.example")
+    _sync(db, hubspot_fake)
+    hubspot_fake.archive("companies", gone)
+    result = _sync(db, hubspot_fake, full=True)
+    assert result.status == "ok"  # type: ignore[attr-defined]
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT name, archived_at IS NOT NULL FROM account")).all())
+    assert rows == {"Gone Inc": 1, "Stays Inc": 0}  # archived, not deleted: recoverable

@@ -34,7 +34,10 @@ def test_sync_from_the_window_and_resolve_a_conflict(  # type: ignore[no-untyped
         assert controller.sync_now()
     assert "synced" in win.sync.label.text() and "0 pending" in win.sync.label.text()
     assert win.model.active_count() == 1  # the window reloaded the book
-    account_id = win.book.current_id() or win.model.book_row(0).id
+    account_id = win.model.book_row(0).id
+    win.book.select_id(account_id)
+    link = win.detail.crm_link
+    assert not link.isHidden() and f"/company/{company['id']}" in link.text()
     accounts.update_account(
         db, account_id, AccountDraft(name="Orbit Labs", domain="orbit.example", industry="Rockets")
     )

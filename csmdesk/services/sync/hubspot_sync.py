@@ -169,6 +169,8 @@ class HubSpotSync:
             self._prepare()
             for entity in ("account", "contact", "opportunity"):
                 self._pull(entity)
+            if self.full:
+                self._pull_archived()
             if not self.dry_run:
                 self._push()
             if self.log.conflicts or self._open_conflicts():
@@ -274,6 +276,32 @@ class HubSpotSync:
             count += self._apply_page(entity, results, links, newest)
             gcpause.collect_young()
             self._step(f"{object_type}: {count:,} pulled")
+
+    def _pull_archived(self) -> None:
+        """Companies archived (deleted) in HubSpot: their accounts are archived here, never
+        deleted (Edit ▸ Restore brings one back). HubSpot's search does not return archived
+        records, so only a full sync looks for them."""
+        after: str | None = None
+        archived = 0
+        while True:
+            page = self.client.list_page("companies", ["name"], after=after, archived=True)
+            with self.db.session() as s:
+                s.info[APPLYING] = True
+                for record in page.results:
+                    ref = self._ref(s, "account", str(record["id"]))
+                    account = s.get(Account, ref.entity_id) if ref is not None else None
+                    if account is not None and account.archived_at is None:
+                        account.archived_at = utcnow()
+                        s.add(account)
+                        archived += 1
+                        self.log.say(f"archived here, as in HubSpot: {account.name}")
+                if self.dry_run:
+                    s.rollback()
+            after = page.after
+            if not after:
+                break
+        if archived:
+            self._step(f"companies archived in HubSpot: {archived:,}")
 
     def _list_all(
         self, object_type: str, props: list[str]
