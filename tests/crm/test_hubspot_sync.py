@@ -232,3 +232,51 @@ def test_a_company_archived_in_hubspot_is_archived_here(
     with db.engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT name, archived_at IS NOT NULL FROM account")).all())
     assert rows == {"Gone Inc": 1, "Stays Inc": 0}  # archived, not deleted: recoverable
+
+
+def _quick_client(fake: HubSpotFake) -> HubSpotClient:
+    """Backoff waits cut to 10 ms: the fault tests are about outcomes, not patience."""
+    return HubSpotClient(fake.token, fake.base_url, sleep=lambda s: time.sleep(min(s, 0.01)))
+
+
+FAULTS = {
+    "429 storm": lambda f: f.rate_limit_next(4, path=r"/search$"),
+    "5xx": lambda f: f.fail_next(3, 503, path=r"/search$"),
+    "5xx beyond the retries": lambda f: f.fail_next(40, 502),
+    "dropped connections": lambda f: f.drop_next(3, path=r"/batch/read$"),
+    "malformed JSON": lambda f: f.malformed_next(30, path=r"/search$"),
+    "token expires mid-run": lambda f: f.expire_token_at(f.request_count + 4),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_faults_resume_with_nothing_lost_or_doubled(
+    db: Database, make_hubspot_fake, fault: str
+) -> None:  # type: ignore[no-untyped-def]
+    fake: HubSpotFake = make_hubspot_fake(burst_limit=100_000, search_per_second=1000)
+    companies = fake.add_companies(60, unicode=True)
+    first = fake.add_contacts(150, companies=companies, unicode=True)
+    with _quick_client(fake) as client:
+        assert HubSpotSync(db, client).run().status == "ok"
+    # Changes on both sides, then the fault in the middle of the next sync.
+    fake.clock.advance(60)
+    fake.touch("contacts", *first[:120], jobtitle="VP Customer Success")
+    account_id = _scalar(db, "SELECT MIN(id) FROM account")
+    note = notes.create_note(db, account_id, kind="call")
+    notes.save_note(db, note.id, "Planning the rollout")
+    FAULTS[fault](fake)
+    with _quick_client(fake) as client:
+        broken = HubSpotSync(db, client).run()
+    if fault == "token expires mid-run":
+        assert broken.status == "failed" and "reconnect" in broken.message.lower()
+        assert fake.token not in broken.message
+        fake.rotate_token()
+    fake.clear_faults()
+    with HubSpotClient(fake.token, fake.base_url) as client:
+        healed = HubSpotSync(db, client).run()
+    assert healed.status == "ok", (fault, healed.lines)
+    assert _scalar(db, "SELECT COUNT(*) FROM account") == 60
+    assert _scalar(db, "SELECT COUNT(*) FROM contact") == 150
+    assert _scalar(db, "SELECT COUNT(*) FROM contact WHERE title = 'VP Customer Success'") == 120
+    assert len(fake.objects("notes")) == 1
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0
