@@ -280,3 +280,34 @@ def test_faults_resume_with_nothing_lost_or_doubled(
     assert _scalar(db, "SELECT COUNT(*) FROM contact WHERE title = 'VP Customer Success'") == 120
     assert len(fake.objects("notes")) == 1
     assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 0
+
+
+def test_the_token_is_nowhere_on_disk(
+    db_path: Path, hubspot_fake: HubSpotFake, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """After syncing (DEBUG logging, a failure with a wrong token too) and exporting the book in
+    every format, the token is in no file CSM Desk wrote: database, log, exports."""
+    from csmdesk.logs import log_file
+
+    company = hubspot_fake.add_company("Secret Keepers", domain="keepers.example")
+    hubspot_fake.add_contacts(3, companies=[company])
+    monkeypatch.setenv("CSMDESK_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("CSMDESK_HUBSPOT_URL", hubspot_fake.base_url)
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", hubspot_fake.token)
+    assert main(["--db", str(db_path), "sync", "hubspot"]) == 0
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", hubspot_fake.token + "-expired")
+    assert main(["--db", str(db_path), "sync", "hubspot"]) == 1
+    outputs = []
+    for fmt, name in (("json", "book.json"), ("csv", "csv"), ("xlsx", "book.xlsx"),
+                      ("markdown", "md")):  # fmt: skip
+        target = tmp_path / "out" / name
+        assert main(["--db", str(db_path), "export", "--format", fmt, "--out", str(target)]) == 0
+        outputs.append(target)
+    capsys.readouterr()
+    files = [db_path, *db_path.parent.glob(db_path.name + "*"), log_file()]
+    for out in outputs:
+        files += [out] if out.is_file() else [p for p in out.rglob("*") if p.is_file()]
+    assert log_file().is_file() and len(files) > 6
+    secret = hubspot_fake.token.encode()
+    for path in files:
+        assert secret not in path.read_bytes(), path
