@@ -55,6 +55,8 @@ def test_first_sync_pulls_every_company_and_contact(db: Database, book: HubSpotF
     # The proposed mapping found the custom ARR property ("Annual recurring revenue").
     acme = _scalar(db, "SELECT arr_minor FROM account WHERE name = 'Company 0007'")
     assert acme == 7000_00
+    # ...and recorded it as ARR history, which the book's numbers read.
+    assert _scalar(db, "SELECT COUNT(*) FROM arrevent WHERE kind = 'new'") == 250
     # Pages of 100: 3 for companies, 6 for contacts, their associations, owners, properties.
     assert result.requests < 30, result.requests  # type: ignore[attr-defined]
     book.clock.advance(60)  # a minute later: past the look-back of an incremental search
@@ -67,9 +69,11 @@ def test_incremental_sync_picks_up_only_changes(db: Database, book: HubSpotFake)
     book.clock.advance(60)
     some = book.objects("companies")[:3]
     book.touch("companies", *some, industry="Aerospace")
+    book.touch("companies", some[0], arr=99000)
     result = _sync(db, book)
     assert result.pulled == 3  # type: ignore[attr-defined]
     assert _scalar(db, "SELECT COUNT(*) FROM account WHERE industry = 'Aerospace'") == 3
+    assert _scalar(db, "SELECT COUNT(*) FROM arrevent WHERE kind = 'expansion'") == 1
 
 
 def test_offline_edits_reach_hubspot_once(db: Database, hubspot_fake: HubSpotFake) -> None:
@@ -287,8 +291,13 @@ def test_the_token_is_nowhere_on_disk(
 ) -> None:  # type: ignore[no-untyped-def]
     """After syncing (DEBUG logging, a failure with a wrong token too) and exporting the book in
     every format, the token is in no file CSM Desk wrote: database, log, exports."""
+    import logging
+
+    from csmdesk import logs
     from csmdesk.logs import log_file
 
+    before = list(logging.getLogger().handlers)
+    monkeypatch.setattr(logs, "_configured", False)  # log to this test's data directory
     company = hubspot_fake.add_company("Secret Keepers", domain="keepers.example")
     hubspot_fake.add_contacts(3, companies=[company])
     monkeypatch.setenv("CSMDESK_LOG_LEVEL", "DEBUG")
@@ -304,10 +313,13 @@ def test_the_token_is_nowhere_on_disk(
         assert main(["--db", str(db_path), "export", "--format", fmt, "--out", str(target)]) == 0
         outputs.append(target)
     capsys.readouterr()
+    for handler in [h for h in logging.getLogger().handlers if h not in before]:
+        handler.close()
+        logging.getLogger().removeHandler(handler)
     files = [db_path, *db_path.parent.glob(db_path.name + "*"), log_file()]
     for out in outputs:
         files += [out] if out.is_file() else [p for p in out.rglob("*") if p.is_file()]
-    assert log_file().is_file() and len(files) > 6
+    assert log_file().is_file() and b"hubspot" in log_file().read_bytes().lower()
     secret = hubspot_fake.token.encode()
     for path in files:
         assert secret not in path.read_bytes(), path

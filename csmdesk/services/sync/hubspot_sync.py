@@ -407,6 +407,7 @@ class HubSpotSync:
         assert ref is not None
         base = json.loads(ref.synced or "{}")
         currency = getattr(obj, "currency", None) or "USD"
+        arr_before = (obj.arr_minor or 0) if ref.id is not None and entity == "account" else 0
         local = _local_values(entity, obj, self.owners)
         for key, prop in fields.items():
             kind = m.FIELDS[key].kind
@@ -430,6 +431,12 @@ class HubSpotSync:
                 self._queue(s, entity, obj.id, [key.split(".", 1)[1]])
             else:
                 self._conflict(s, entity, obj.id, key, mine, remote, remote_id, props)
+        if entity == "account" and (obj.arr_minor or 0) != arr_before:
+            # ARR from the CRM is history too: the book's numbers read it from ARR events.
+            from csmdesk.services.accounts import record_arr_change
+
+            on = obj.contract_start if arr_before == 0 and obj.contract_start else today_utc()
+            record_arr_change(s, obj, arr_before, obj.arr_minor or 0, None, on)
         ref.synced = json.dumps(base, sort_keys=True)
         ref.remote_updated_at = self._remote_time(record) or utcnow()
         s.add(obj)
