@@ -76,6 +76,7 @@ class SyncController(QObject):
         self.online: bool | None = None  # None: not tried yet
         self.running = False
         self.last_message = ""
+        self.progress_line = ""
         self._task: Task | None = None
         self.client_options: dict[str, Any] = {}  # e.g. fewer retries (tests)
         self.timer = QTimer(self)
@@ -119,15 +120,26 @@ class SyncController(QObject):
             from csmdesk.crm.hubspot import HubSpotClient
             from csmdesk.services.sync.hubspot_sync import HubSpotSync
 
-            with HubSpotClient(conn.token, conn.url, **options) as client:
-                return HubSpotSync(db, client, full=full, progress=lambda _l: report(0, 0)).run()
+            def progress(line: str) -> bool:
+                self.progress_line = line  # read by the GUI thread on the signal below
+                return bool(report(0, 0))  # False once cancelled: the sync stops cleanly
 
+            with HubSpotClient(conn.token, conn.url, **options) as client:
+                return HubSpotSync(db, client, full=full, progress=progress).run()
+
+        self.progress_line = "starting"
         task = Task(work, self)
+        task.progressed.connect(lambda *_: self.changed.emit())
         task.succeeded.connect(self._done)
         task.failed.connect(self._failed)
         self._task = task
         task.start()
         return True
+
+    def cancel(self) -> None:
+        """Stop the running sync after its current page (what was committed stays)."""
+        if self._task is not None and self.running:
+            self._task.cancel()
 
     def _done(self, result: Any) -> None:
         self.running = False
@@ -150,7 +162,7 @@ class SyncController(QObject):
         if not st.connected and (self.online is None or self.connection() is None):
             return "CRM: not connected"
         if self.running:
-            head = "HubSpot: syncing\u2026"
+            head = f"HubSpot: syncing\u2026 {self.progress_line}"
         elif self.online is False:
             head = "HubSpot: offline"
         else:
@@ -535,6 +547,12 @@ class SyncMenu(QObject):
         self.sync_action = menu.addAction("&Sync now")
         self.sync_action.setShortcut("Ctrl+Shift+Y")
         self.sync_action.triggered.connect(self.sync_now)
+        self.cancel_action = menu.addAction("&Cancel the sync")
+        self.cancel_action.triggered.connect(self.controller.cancel)
+        self.cancel_action.setEnabled(False)
+        self.controller.changed.connect(
+            lambda: self.cancel_action.setEnabled(self.controller.running)
+        )
         menu.addAction("Sync &panel…").triggered.connect(self.show_panel)
         menu.addAction("Sync &settings…").triggered.connect(self.show_settings)
         menu.addSeparator()

@@ -72,3 +72,33 @@ def test_offline_keeps_the_outbox(qtbot, db, message_log, monkeypatch) -> None: 
         assert controller.sync_now()
     assert controller.online is False
     assert win.sync.label.text().startswith("HubSpot: offline")
+
+
+def test_a_first_sync_shows_progress_and_can_be_cancelled(  # type: ignore[no-untyped-def]
+    qtbot, db, message_log, connected: HubSpotFake
+) -> None:
+    connected.add_companies(400)
+    connected.latency = 0.02  # a page every few tens of milliseconds, like a real portal
+    win = MainWindow(db, today=TODAY)
+    qtbot.addWidget(win)
+    controller = win.sync.controller
+    seen: list[str] = []
+
+    def watch() -> None:
+        text = win.sync.label.text()
+        seen.append(text)
+        if "companies: 100 pulled" in text:
+            controller.cancel()
+
+    controller.changed.connect(watch)
+    with qtbot.waitSignal(controller.finished, timeout=30_000) as done:
+        controller.sync_now()
+    assert done.args[0].status == "cancelled"
+    assert any("syncing" in t and "pulled" in t for t in seen)
+    kept = win.model.active_count()
+    assert 100 <= kept < 400  # the pages committed stay
+    connected.latency = 0.0
+    with qtbot.waitSignal(controller.finished, timeout=30_000) as again:
+        controller.sync_now()
+    assert again.args[0].status == "ok"
+    assert win.model.active_count() == 400  # resumed, nothing doubled
