@@ -93,6 +93,7 @@ class NoteKind(StrEnum):
     EBR = "ebr"
     RENEWAL = "renewal"
     INTERNAL = "internal"
+    CRM = "crm"  # pulled from a CRM: read-only here
 
 
 class MilestoneOwner(StrEnum):

@@ -247,6 +247,7 @@ class NoteEditor(QWidget):
         """Show a note (saving what was typed in the previous one first)."""
         self.save_now()
         self.note_id = note_id
+        self.edit.setReadOnly(False)  # a read-only note (the CRM's) is marked so after loading
         self._loading = True
         try:
             self.edit.setPlainText(body)

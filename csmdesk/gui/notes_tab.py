@@ -126,6 +126,9 @@ class NotesTab(QWidget):
         self.kind_combo.setAccessibleName("Kind of note")
         for value, label in service.KIND_LABELS.items():
             self.kind_combo.addItem(label, value)
+            if value in service.READ_ONLY_KINDS:  # shown for such notes, never chosen
+                item = self.kind_combo.model().item(self.kind_combo.count() - 1)  # type: ignore[attr-defined]
+                item.setEnabled(False)
         self.kind_combo.activated.connect(self._kind_changed)
         bar.addWidget(self.kind_combo)
         self.history_button = QPushButton("&History…")
@@ -216,6 +219,14 @@ class NotesTab(QWidget):
         if at >= 0:
             self.go_to(at)
         self._update_buttons()
+        self._read_only(note.kind in service.READ_ONLY_KINDS)
+
+    def _read_only(self, read_only: bool) -> None:
+        """A note pulled from the CRM is shown, not edited: the CRM keeps it."""
+        self.editor.edit.setReadOnly(read_only)
+        self._update_buttons()
+        if read_only:
+            self.editor.status.setText("From HubSpot \u00b7 read-only here")
 
     def open_note(self, note_id: int, at: int = -1) -> None:
         """Select a note of the shown account and put the cursor at character ``at``."""
@@ -242,6 +253,9 @@ class NotesTab(QWidget):
         for widget in (self.kind_combo, self.history_button, self.archive_button,
                        self.template_button):  # fmt: skip
             widget.setEnabled(has_note)
+        if has_note and self.editor.edit.isReadOnly():  # the CRM's note: shown, not changed
+            for widget in (self.kind_combo, self.archive_button, self.template_button):
+                widget.setEnabled(False)
 
     def _saved(self, note_id: int) -> None:
         if self.account_id is not None:

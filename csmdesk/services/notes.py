@@ -37,7 +37,9 @@ KIND_LABELS = {
     NoteKind.EBR.value: "EBR",
     NoteKind.RENEWAL.value: "Renewal call",
     NoteKind.INTERNAL.value: "Internal",
+    NoteKind.CRM.value: "From HubSpot",
 }
+READ_ONLY_KINDS = frozenset({NoteKind.CRM.value})  # the CRM's own notes: shown, not edited
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ def save_note(db: Database, note_id: int, body: str, *, now: datetime | None = N
     with db.session() as s:
         note = _get(s, note_id)
         if note.body == body:
+            return note
+        if note.kind in READ_ONLY_KINDS:  # the editor never offers it; refuse all the same
+            log.warning("note %s is the CRM's and read-only here; not saved", note_id)
             return note
         last = s.scalar(
             select(func.max(NoteRevision.saved_at)).where(col(NoteRevision.note_id) == note_id)

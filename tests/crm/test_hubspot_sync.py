@@ -323,3 +323,47 @@ def test_the_token_is_nowhere_on_disk(
     secret = hubspot_fake.token.encode()
     for path in files:
         assert secret not in path.read_bytes(), path
+
+
+def test_hubspot_notes_join_the_timeline_read_only(db: Database, hubspot_fake: HubSpotFake) -> None:
+    company = hubspot_fake.add_company("Kappa AG", domain="kappa.example")
+    first = hubspot_fake.add_note("<p>Kick-off with <strong>Lena</strong></p><ul><li>SSO</li></ul>",
+                                  company=company)  # fmt: skip
+    hubspot_fake.add_note("<p>Pricing call</p>", company=company)
+    hubspot_fake.add_note(
+        "<p>Someone else's company</p>", company=hubspot_fake.add_company("Other")
+    )
+    _sync(db, hubspot_fake)
+    account_id = _scalar(db, "SELECT id FROM account WHERE domain = 'kappa.example'")
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, body FROM note WHERE account_id = :a ORDER BY body"),
+            {"a": account_id},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("crm", "Kick-off with Lena\n- SSO"),
+        ("crm", "Pricing call"),
+    ]
+    # Read-only: saving over it changes nothing.
+    note_id = _scalar(db, "SELECT id FROM note WHERE body LIKE 'Pricing%'")
+    notes.save_note(db, note_id, "typed over it")
+    assert notes.get_note(db, note_id).body == "Pricing call"
+    # Ours goes out once and does not come back as a second note; theirs follows HubSpot.
+    mine = notes.create_note(db, account_id, kind="call")
+    notes.save_note(db, mine.id, "Our own call notes")
+    hubspot_fake.clock.advance(60)
+    hubspot_fake.touch("notes", first, hs_note_body="<p>Kick-off with Lena (moved to May)</p>")
+    _sync(db, hubspot_fake)
+    _sync(db, hubspot_fake)
+    assert _scalar(db, f"SELECT COUNT(*) FROM note WHERE account_id = {account_id}") == 3
+    assert _scalar(db, "SELECT COUNT(*) FROM note WHERE body LIKE '%moved to May%'") == 1
+    assert (
+        len(
+            [
+                n
+                for n in hubspot_fake.objects("notes")
+                if "Our own" in n["properties"]["hs_note_body"]
+            ]
+        )
+        == 1
+    )

@@ -25,6 +25,7 @@ def test_sync_from_the_window_and_resolve_a_conflict(  # type: ignore[no-untyped
     qtbot, db, message_log, connected: HubSpotFake
 ) -> None:
     company = connected.add_company("Orbit Labs", domain="orbit.example", industry="Space")
+    connected.add_note("<p>Launch review with <b>Mia</b></p>", company=company)
     win = MainWindow(db, today=TODAY)
     qtbot.addWidget(win)
     win.show()
@@ -38,6 +39,13 @@ def test_sync_from_the_window_and_resolve_a_conflict(  # type: ignore[no-untyped
     win.book.select_id(account_id)
     link = win.detail.crm_link
     assert not link.isHidden() and f"/company/{company['id']}" in link.text()
+    # HubSpot's note is in the account's notes, read-only; a note of ours stays editable.
+    tab = win.detail.notes_tab
+    win.detail.tabs.setCurrentWidget(tab)
+    tab.open_note(tab.list.item(0).data(Qt.ItemDataRole.UserRole))
+    assert tab.editor.text() == "Launch review with Mia"
+    assert tab.editor.edit.isReadOnly() and "read-only" in tab.editor.status.text()
+    assert not tab.kind_combo.isEnabled()
     accounts.update_account(
         db, account_id, AccountDraft(name="Orbit Labs", domain="orbit.example", industry="Rockets")
     )

@@ -31,6 +31,7 @@ from csmdesk.models import (
     ExternalRef,
     Lifecycle,
     Note,
+    NoteKind,
     SyncConflict,
     SyncOutbox,
     Touchpoint,
@@ -169,6 +170,7 @@ class HubSpotSync:
             self._prepare()
             for entity in ("account", "contact", "opportunity"):
                 self._pull(entity)
+            self._pull_notes()
             if self.full:
                 self._pull_archived()
             if not self.dry_run:
@@ -276,6 +278,110 @@ class HubSpotSync:
             count += self._apply_page(entity, results, links, newest)
             gcpause.collect_young()
             self._step(f"{object_type}: {count:,} pulled")
+
+    def _pull_notes(self) -> None:
+        """HubSpot notes on the book's companies join the accounts' notes, read-only (kind
+        ``crm``); those CSM Desk wrote itself stay as they are here. The first time, each
+        company's notes are found through its associations; afterwards, by search."""
+        with self.db.session() as s:
+            mark = state.get(s, PROVIDER, "watermark:notes")
+            if mark is None or self.full:
+                companies = list(
+                    s.scalars(
+                        select(col(ExternalRef.external_id)).where(
+                            col(ExternalRef.provider) == PROVIDER,
+                            col(ExternalRef.entity) == "account",
+                        )
+                    ).all()
+                )
+        props = ["hs_note_body", "hs_timestamp", "hs_lastmodifieddate"]
+        if mark is None or self.full:
+            linked = self.client.associations("companies", "notes", companies)
+            ids = sorted({n for notes_ in linked.values() for n in notes_})
+            pages: Iterable[list[dict]] = (
+                self.client.batch_read("notes", ids[i : i + 100], props)
+                for i in range(0, len(ids), 100)
+            )
+            if not ids:
+                pages = [[]]
+        else:
+            pages = (p.results for p in self.client.iter_modified("notes", int(mark), props))
+        count = 0
+        for results in pages:
+            links = (
+                self.client.associations("notes", "companies", [str(r["id"]) for r in results])
+                if results
+                else {}
+            )
+            newest = max((_modified_ms(r) or 0 for r in results), default=0)
+            with self.db.session() as s:
+                s.info[APPLYING] = True
+                for record in results:
+                    count += self._apply_note(s, record, links)
+                if not self.dry_run:
+                    old = int(state.get(s, PROVIDER, "watermark:notes") or 0)
+                    state.put(s, PROVIDER, "watermark:notes", str(max(newest, old)))
+                else:
+                    s.rollback()
+            gcpause.collect_young()
+        if count:
+            self._step(f"notes: {count:,} pulled")
+
+    def _apply_note(self, s: Session, record: dict, links: dict[str, list[str]]) -> int:
+        remote_id = str(record["id"])
+        ref = self._ref(s, "note", remote_id)
+        if self._unchanged(ref, record):
+            return 0
+        note: Any = s.get(Note, ref.entity_id) if ref is not None else None
+        if note is not None and note.kind != NoteKind.CRM.value:
+            return 0  # written here and pushed: ours is the source
+        props = record.get("properties") or {}
+        if ref is None and self._claim_ours(s, remote_id, str(props.get("hs_note_body") or "")):
+            return 0
+        account_id = None
+        for company in links.get(remote_id) or []:
+            company_ref = self._ref(s, "account", str(company))
+            if company_ref is not None:
+                account_id = company_ref.entity_id
+                break
+        if account_id is None:
+            return 0
+        body = html_text(str(props.get("hs_note_body") or ""))
+        stamp = to_datetime(props.get("hs_timestamp")) or utcnow()
+        if note is None:
+            note = Note(account_id=account_id, kind=NoteKind.CRM.value, created_at=stamp)
+        note.account_id = account_id
+        note.body = body
+        note.title = (body.strip().splitlines() or ["HubSpot note"])[0][:300]
+        s.add(note)
+        s.flush()
+        if ref is None:
+            ref = ExternalRef(
+                provider=PROVIDER, entity="note", entity_id=note.id, external_id=remote_id
+            )
+        ref.remote_updated_at = self._remote_time(record)
+        s.add(ref)
+        self.log.pulled += 1
+        return 1
+
+    def _claim_ours(self, s: Session, remote_id: str, body: str) -> bool:
+        """A note CSM Desk wrote (its footer names the note or touchpoint) whose link was lost,
+        say when the app died before storing it: link it back instead of copying it in."""
+        import re
+
+        found = re.search(r"From CSM Desk · ref ([0-9a-f]{32})", body)
+        if not found:
+            return False
+        for model, entity in ((Note, "note"), (Touchpoint, "touchpoint")):
+            local_id = s.scalars(
+                select(col(model.id)).where(col(model.uid) == found.group(1))  # type: ignore[attr-defined]
+            ).first()
+            if local_id is not None:
+                # Linked: a push still waiting for it now updates this note, never adds one.
+                s.add(ExternalRef(provider=PROVIDER, entity=entity, entity_id=local_id,
+                                  external_id=remote_id))  # fmt: skip
+                return True
+        return False
 
     def _pull_archived(self) -> None:
         """Companies archived (deleted) in HubSpot: their accounts are archived here, never
@@ -811,6 +917,26 @@ class HubSpotSync:
                     )
                 ).all()
             )
+
+
+def to_datetime(value: Any) -> datetime | None:
+    from csmdesk.crm.hubspot import to_ms
+
+    ms = to_ms(value)
+    return datetime.fromtimestamp(ms / 1000, UTC) if ms is not None else None
+
+
+def html_text(markup: str) -> str:
+    """A HubSpot note's HTML as plain lines: paragraphs and list items on their own lines,
+    tags dropped, entities decoded."""
+    import re
+
+    text = re.sub(r"(?i)<\s*br\s*/?>", "\n", markup)
+    text = re.sub(r"(?i)<\s*li[^>]*>", "\n- ", text)
+    text = re.sub(r"(?i)</\s*(p|div|h[1-6]|li|ul|ol)\s*>", "\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    lines = [html.unescape(line).rstrip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line.strip())
 
 
 def markdown_html(text: str) -> str:
