@@ -287,14 +287,20 @@ class SyncSettingsDialog(QDialog):
         mapping = self._mapping()
         self.table.setRowCount(len(m.FIELDS))
         self.policy_boxes: dict[str, QComboBox] = {}
-        self.property_edits: dict[str, QLineEdit] = {}
+        self.property_edits: dict[str, QComboBox] = {}
         for row, (key, field) in enumerate(m.FIELDS.items()):
             entity = "Account" if key.startswith("account.") else "Contact"
             item = QTableWidgetItem(f"{entity}: {field.label}")
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(row, 0, item)
-            edit = QLineEdit(mapping.properties.get(key, ""))
-            edit.setPlaceholderText("not synced")
+            edit = QComboBox()  # typed, or chosen from HubSpot's list after Test connection
+            edit.setEditable(True)
+            edit.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            edit.setAccessibleName(f"HubSpot property for {entity} {field.label}")
+            edit.setEditText(mapping.properties.get(key, ""))
+            line = edit.lineEdit()
+            if line is not None:
+                line.setPlaceholderText("not synced")
             self.table.setCellWidget(row, 1, edit)
             self.property_edits[key] = edit
             policy = QComboBox()
@@ -317,16 +323,46 @@ class SyncSettingsDialog(QDialog):
         )
 
     def test(self) -> None:
+        from csmdesk.crm.errors import CrmError
         from csmdesk.services.sync.connect import check_hubspot
 
         try:
             with self._client() as client:
                 check = check_hubspot(client)
-        except (credentials.NotConnected, ValueError) as exc:
+                if check.portal:
+                    self.offer_properties(
+                        {t: client.properties(t) for t in ("companies", "contacts")}
+                    )
+        except (credentials.NotConnected, ValueError, CrmError) as exc:
             self.result.setText(str(exc))
             return
         extra = f" Round trip {check.round_trip_ms:.0f} ms." if check.missing else ""
         self.result.setText(check.message + extra)
+
+    def offer_properties(self, available: dict[str, list[dict[str, Any]]]) -> None:
+        """Fill each field's list with HubSpot's properties of its object, labels shown."""
+        for key, combo in self.property_edits.items():
+            kind = "companies" if key.startswith("account.") else "contacts"
+            typed = self._property(combo)
+            combo.clear()
+            for prop in sorted(available.get(kind, []), key=lambda p: str(p.get("label", ""))):
+                name = str(prop.get("name", ""))
+                combo.addItem(f"{prop.get('label') or name} ({name})", name)
+            found = combo.findData(typed) if typed else -1
+            if found >= 0:
+                combo.setCurrentIndex(found)
+            else:
+                combo.setCurrentIndex(-1)
+                combo.setEditText(typed)
+
+    @staticmethod
+    def _property(combo: QComboBox) -> str:
+        """The property a field's box names: the chosen item's, or the typed name."""
+        text = combo.currentText().strip()
+        index = combo.currentIndex()
+        if index >= 0 and combo.itemText(index) == combo.currentText():
+            return str(combo.itemData(index))
+        return text
 
     def connect_token(self) -> None:
         from csmdesk.services.sync.connect import connect_hubspot
@@ -353,7 +389,7 @@ class SyncSettingsDialog(QDialog):
         self.result.setText("Disconnected. Links are kept: reconnecting resumes.")
 
     def save_mapping(self) -> None:
-        props = {k: e.text().strip() for k, e in self.property_edits.items() if e.text().strip()}
+        props = {k: p for k, e in self.property_edits.items() if (p := self._property(e))}
         policies = {k: str(b.currentData()) for k, b in self.policy_boxes.items()}
         with self.db.session() as s:
             state.put(s, PROVIDER, "mapping", m.Mapping(props, policies).to_json())

@@ -110,3 +110,46 @@ def test_a_first_sync_shows_progress_and_can_be_cancelled(  # type: ignore[no-un
         controller.sync_now()
     assert again.args[0].status == "ok"
     assert win.model.active_count() == 400  # resumed, nothing doubled
+
+
+def test_sync_settings_test_connection_and_mapping(  # type: ignore[no-untyped-def]
+    qtbot, db, message_log, connected: HubSpotFake
+) -> None:
+    import json
+
+    import keyring
+    from keyring.backends import fail
+
+    from csmdesk.gui.sync_ui import SyncSettingsDialog
+    from csmdesk.services.sync import state
+
+    dialog = SyncSettingsDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.url_edit.setText(connected.base_url)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert "portal" in dialog.result.text() and "ms" in dialog.result.text()
+    arr = dialog.property_edits["account.arr_minor"]
+    index = arr.findData("arr")
+    assert index >= 0 and "Annual recurring revenue" in arr.itemText(index)
+    arr.setCurrentIndex(index)
+    dialog.policy_boxes["account.industry"].setCurrentIndex(1)  # HubSpot wins
+    dialog.save_mapping()
+    with db.session() as s:
+        saved = json.loads(state.get(s, "hubspot", "mapping") or "{}")
+    assert saved["account.arr_minor"]["property"] == "arr"
+    assert saved["account.industry"]["policy"] == "crm"
+    assert saved["account.name"]["property"] == "name"
+    # No keyring here: Connect refuses to keep the token and says what to do instead.
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        again = SyncSettingsDialog(db)
+        qtbot.addWidget(again)
+        assert not again.keyring_note.isHidden()
+        again.url_edit.setText(connected.base_url)
+        again.token_edit.setText(connected.token)
+        again.connect_token()
+        assert "CSMDESK_HUBSPOT_TOKEN" in again.result.text()
+        assert connected.token not in again.result.text()
+    finally:
+        keyring.set_keyring(previous)
