@@ -488,6 +488,9 @@ class HubSpotSync:
         obj: Any = None
         if ref is not None:
             obj = s.get(Account if entity == "account" else Contact, ref.entity_id)
+            if obj is None:  # deleted here since: a deletion is respected, not undone
+                self.log.say(f"{OBJECTS[entity]} {remote_id}: deleted here, not restored")
+                return 0
         if record.get("archived"):
             if entity == "account" and obj is not None and obj.archived_at is None:
                 obj.archived_at = utcnow()  # recoverable: Edit ▸ Restore
@@ -614,6 +617,8 @@ class HubSpotSync:
                         col(Contact.email) == email, col(Contact.account_id) == account_id
                     )
                 ).first()
+                if found is not None and self._has_ref(s, "contact", found.id):
+                    found = None  # already some other HubSpot contact's twin
             first = props.get(fields.get("contact.first_name", "firstname")) or ""
             last = props.get(fields.get("contact.last_name", "lastname")) or ""
             name = " ".join(p for p in (first.strip(), last.strip()) if p) or email or "Unnamed"
