@@ -367,3 +367,35 @@ def test_hubspot_notes_join_the_timeline_read_only(db: Database, hubspot_fake: H
         )
         == 1
     )
+
+
+def test_dry_run_writes_nothing_but_its_log(
+    db_path: Path, hubspot_fake: HubSpotFake, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from csmdesk.store import open_database
+
+    company = hubspot_fake.add_company("Dry Goods", domain="dry.example")
+    monkeypatch.setenv("CSMDESK_HUBSPOT_URL", hubspot_fake.base_url)
+    monkeypatch.setenv("CSMDESK_HUBSPOT_TOKEN", hubspot_fake.token)
+    assert main(["--db", str(db_path), "sync", "hubspot", "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pulled"] == 1 and out["status"] == "ok"
+    db = open_database(db_path)
+    assert _scalar(db, "SELECT COUNT(*) FROM account") == 0
+    assert _scalar(db, "SELECT COUNT(*) FROM syncstate") == 0  # no watermark, no mapping
+    assert _scalar(db, "SELECT dry_run FROM syncrun") == 1
+    db.close()
+    # A real sync, a local edit, then a dry run: the edit stays queued, HubSpot unchanged.
+    assert main(["--db", str(db_path), "sync", "hubspot"]) == 0
+    db = open_database(db_path)
+    account_id = _scalar(db, "SELECT id FROM account")
+    accounts.update_account(
+        db, account_id, AccountDraft(name="Dry Goods Ltd", domain="dry.example")
+    )
+    db.close()
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "sync", "hubspot", "--dry-run"]) == 0
+    assert hubspot_fake.get("companies", company["id"])["properties"]["name"] == "Dry Goods"
+    db = open_database(db_path)
+    assert _scalar(db, "SELECT COUNT(*) FROM syncoutbox") == 1
+    db.close()
