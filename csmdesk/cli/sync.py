@@ -17,10 +17,11 @@ def register(sub: Any) -> None:
     parser = new_command(
         sub,
         "sync",
-        "sync with a CRM (HubSpot), or show the sync status",
+        "sync with a CRM (HubSpot or Salesforce), or show the sync status",
         "Pull accounts and contacts from a CRM and push what changed here (edits, new "
         "contacts, notes and touchpoints). The token comes from CSMDESK_HUBSPOT_TOKEN (and "
-        "CSMDESK_HUBSPOT_URL) or the OS keyring. Exit 0 on success, 1 on a user or "
+        "CSMDESK_HUBSPOT_URL), CSMDESK_SALESFORCE_TOKEN and CSMDESK_SALESFORCE_URL, or the OS "
+        "keyring. Exit 0 on success, 1 on a user or "
         "connection error, 3 when conflicts wait for you.",
     )
     parser.add_argument("target", choices=("hubspot", "salesforce", "status"), metavar="TARGET",
@@ -41,25 +42,32 @@ def register(sub: Any) -> None:
 def cmd_sync(db: Database, args: argparse.Namespace) -> int:
     if args.target == "status":
         return _status(db, args)
-    if args.target == "salesforce":
-        raise CommandError(
-            "Salesforce sync is not available yet in this version; HubSpot is "
-            "(csmdesk sync hubspot)."
-        )
     from csmdesk.crm.errors import CrmError
-    from csmdesk.crm.hubspot import HubSpotClient
     from csmdesk.services.sync import credentials, state
-    from csmdesk.services.sync.hubspot_sync import HubSpotSync
     from csmdesk.services.sync.mapping import MappingError
 
+    provider = args.target
     with db.session() as s:
-        stored_url = state.get(s, "hubspot", "url")
+        stored_url = state.get(s, provider, "url")
     try:
-        conn = credentials.connection("hubspot", stored_url)
+        conn = credentials.connection(provider, stored_url)
     except credentials.NotConnected as exc:
         raise CommandError(str(exc)) from None
+    if not conn.url:
+        raise CommandError(
+            "Set CSMDESK_SALESFORCE_URL to your instance (https://….my.salesforce.com)."
+        )
     try:
-        client = HubSpotClient(conn.token, conn.url)
+        if provider == "hubspot":
+            from csmdesk.crm.hubspot import HubSpotClient
+            from csmdesk.services.sync.hubspot_sync import HubSpotSync as Engine
+
+            client: Any = HubSpotClient(conn.token, conn.url)
+        else:
+            from csmdesk.crm.salesforce import SalesforceClient
+            from csmdesk.services.sync.salesforce_sync import SalesforceSync as Engine
+
+            client = SalesforceClient(conn.token, conn.url)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 
@@ -70,7 +78,7 @@ def cmd_sync(db: Database, args: argparse.Namespace) -> int:
 
     with client:
         try:
-            result = HubSpotSync(
+            result = Engine(
                 db, client, full=args.full, dry_run=args.dry_run, overrides=args.map,
                 progress=progress,
             ).run()  # fmt: skip
@@ -83,8 +91,9 @@ def cmd_sync(db: Database, args: argparse.Namespace) -> int:
             "requests": result.requests, "message": result.message,
         }))  # fmt: skip
     else:
+        name = credentials.NAMES[provider]
         print(
-            f"HubSpot{' (dry run)' if args.dry_run else ''}: {result.pulled:,} pulled, "
+            f"{name}{' (dry run)' if args.dry_run else ''}: {result.pulled:,} pulled, "
             f"{result.pushed:,} pushed, {result.conflicts:,} conflicts, "
             f"{result.failed:,} failed, {result.requests:,} requests"
         )

@@ -136,6 +136,10 @@ def _set_local(entity: str, obj: Any, key: str, value: Any) -> None:
 
 
 class HubSpotSync:
+    provider = PROVIDER
+    objects = OBJECTS  # local entity -> the CRM's object type
+    name = "HubSpot"
+
     def __init__(
         self,
         db: Database,
@@ -150,7 +154,7 @@ class HubSpotSync:
         self.full, self.dry_run = full, dry_run
         self.overrides = list(overrides)
         self.progress = progress or (lambda _line: True)
-        self.log = state.RunLog(PROVIDER, full, dry_run)
+        self.log = state.RunLog(self.provider, full, dry_run)
         self.owners: dict[str, str] = {}
         self.mapping = m.Mapping({}, {})
 
@@ -208,7 +212,7 @@ class HubSpotSync:
             return len(
                 s.scalars(
                     select(col(SyncConflict.id)).where(
-                        col(SyncConflict.provider) == PROVIDER,
+                        col(SyncConflict.provider) == self.provider,
                         col(SyncConflict.resolved_at).is_(None),
                     )
                 ).all()
@@ -216,7 +220,7 @@ class HubSpotSync:
 
     def _prepare(self) -> None:
         with self.db.session() as s:
-            stored = state.get(s, PROVIDER, "mapping")
+            stored = state.get(s, self.provider, "mapping")
         if stored and not self.full:
             mapping = m.Mapping.from_json(stored)
         else:
@@ -235,14 +239,14 @@ class HubSpotSync:
             for o in self.client.owners()
         }
         with self.db.session() as s:
-            portal = state.get(s, PROVIDER, "portal")
+            portal = state.get(s, self.provider, "portal")
         if not portal:  # for the links that open a record in HubSpot
             portal = str(self.client.account_details().get("portalId") or "")
         if not self.dry_run:
             with self.db.session() as s:
-                state.put(s, PROVIDER, "mapping", mapping.to_json())
-                state.put(s, PROVIDER, "connected", "1")
-                state.put(s, PROVIDER, "portal", portal)
+                state.put(s, self.provider, "mapping", mapping.to_json())
+                state.put(s, self.provider, "connected", "1")
+                state.put(s, self.provider, "portal", portal)
 
     # --- pull -----------------------------------------------------------------------------
 
@@ -253,11 +257,15 @@ class HubSpotSync:
         props |= {"hs_lastmodifieddate", "lastmodifieddate", "createdate"}
         return sorted(props)
 
-    def _pull(self, entity: str) -> None:
-        object_type = OBJECTS[entity]
+    def _since(self, object_type: str) -> int | None:
+        """Where an incremental pull starts (None: a full pull, everything)."""
         with self.db.session() as s:
-            mark = state.get(s, PROVIDER, f"watermark:{object_type}")
-        since = None if self.full or not mark else int(mark)
+            mark = state.get(s, self.provider, f"watermark:{object_type}")
+        return None if self.full or not mark else int(mark)
+
+    def _pull(self, entity: str) -> None:
+        object_type = self.objects[entity]
+        since = self._since(object_type)
         props = self._properties(entity)
         if since is None:
             pages = self._list_all(object_type, props)
@@ -284,12 +292,12 @@ class HubSpotSync:
         ``crm``); those CSM Desk wrote itself stay as they are here. The first time, each
         company's notes are found through its associations; afterwards, by search."""
         with self.db.session() as s:
-            mark = state.get(s, PROVIDER, "watermark:notes")
+            mark = state.get(s, self.provider, "watermark:notes")
             if mark is None or self.full:
                 companies = list(
                     s.scalars(
                         select(col(ExternalRef.external_id)).where(
-                            col(ExternalRef.provider) == PROVIDER,
+                            col(ExternalRef.provider) == self.provider,
                             col(ExternalRef.entity) == "account",
                         )
                     ).all()
@@ -319,8 +327,8 @@ class HubSpotSync:
                 for record in results:
                     count += self._apply_note(s, record, links)
                 if not self.dry_run:
-                    old = int(state.get(s, PROVIDER, "watermark:notes") or 0)
-                    state.put(s, PROVIDER, "watermark:notes", str(max(newest, old)))
+                    old = int(state.get(s, self.provider, "watermark:notes") or 0)
+                    state.put(s, self.provider, "watermark:notes", str(max(newest, old)))
                 else:
                     s.rollback()
             gcpause.collect_young()
@@ -357,7 +365,7 @@ class HubSpotSync:
         s.flush()
         if ref is None:
             ref = ExternalRef(
-                provider=PROVIDER, entity="note", entity_id=note.id, external_id=remote_id
+                provider=self.provider, entity="note", entity_id=note.id, external_id=remote_id
             )
         ref.remote_updated_at = self._remote_time(record)
         s.add(ref)
@@ -378,7 +386,7 @@ class HubSpotSync:
             ).first()
             if local_id is not None:
                 # Linked: a push still waiting for it now updates this note, never adds one.
-                s.add(ExternalRef(provider=PROVIDER, entity=entity, entity_id=local_id,
+                s.add(ExternalRef(provider=self.provider, entity=entity, entity_id=local_id,
                                   external_id=remote_id))  # fmt: skip
                 return True
         return False
@@ -414,7 +422,7 @@ class HubSpotSync:
     ) -> Iterable[tuple[list[dict], int | None]]:
 
         with self.db.session() as s:
-            after = state.get(s, PROVIDER, f"cursor:{object_type}") or None
+            after = state.get(s, self.provider, f"cursor:{object_type}") or None
         while True:
             page = self.client.list_page(object_type, props, after=after, limit=PAGE)
             newest = max((_modified_ms(r) or 0 for r in page.results), default=None)
@@ -422,7 +430,7 @@ class HubSpotSync:
             after = page.after
             if not self.dry_run:
                 with self.db.session() as s:
-                    state.put(s, PROVIDER, f"cursor:{object_type}", after or "")
+                    state.put(s, self.provider, f"cursor:{object_type}", after or "")
             if not after:
                 return
 
@@ -431,7 +439,7 @@ class HubSpotSync:
     ) -> int:
         """One page in one transaction, watermark included; returns how many records were
         new or changed."""
-        object_type = OBJECTS[entity]
+        object_type = self.objects[entity]
         applied = 0
         with self.db.session() as s:
             s.info[APPLYING] = True
@@ -445,8 +453,8 @@ class HubSpotSync:
                     self.log.failed += 1
                     self.log.say(f"{object_type} {record.get('id')}: skipped, {exc}")
             if newest is not None and not self.dry_run:
-                old = int(state.get(s, PROVIDER, f"watermark:{object_type}") or 0)
-                state.put(s, PROVIDER, f"watermark:{object_type}", str(max(newest, old)))
+                old = int(state.get(s, self.provider, f"watermark:{object_type}") or 0)
+                state.put(s, self.provider, f"watermark:{object_type}", str(max(newest, old)))
             if self.dry_run:
                 s.rollback()
         return applied
@@ -470,7 +478,7 @@ class HubSpotSync:
     def _ref(self, s: Session, entity: str, remote_id: str) -> ExternalRef | None:
         return s.scalars(
             select(ExternalRef).where(
-                col(ExternalRef.provider) == PROVIDER,
+                col(ExternalRef.provider) == self.provider,
                 col(ExternalRef.entity) == entity,
                 col(ExternalRef.external_id) == remote_id,
             )
@@ -489,7 +497,7 @@ class HubSpotSync:
         if ref is not None:
             obj = s.get(Account if entity == "account" else Contact, ref.entity_id)
             if obj is None:  # deleted here since: a deletion is respected, not undone
-                self.log.say(f"{OBJECTS[entity]} {remote_id}: deleted here, not restored")
+                self.log.say(f"{self.objects[entity]} {remote_id}: deleted here, not restored")
                 return 0
         if record.get("archived"):
             if entity == "account" and obj is not None and obj.archived_at is None:
@@ -509,7 +517,7 @@ class HubSpotSync:
         if obj is None:
             obj = self._match_or_create(s, entity, props, fields, account_id)
             ref = ExternalRef(
-                provider=PROVIDER, entity=entity, entity_id=obj.id, external_id=remote_id
+                provider=self.provider, entity=entity, entity_id=obj.id, external_id=remote_id
             )
         elif entity == "contact" and account_id is not None and obj.account_id != account_id:
             obj.account_id = account_id
@@ -574,7 +582,7 @@ class HubSpotSync:
         account = s.get(Account, account_id)
         currency = account.currency if account is not None else "USD"
         if deal is None:
-            deal = Opportunity(account_id=account_id, title="", source=PROVIDER)
+            deal = Opportunity(account_id=account_id, title="", source=self.provider)
         deal.account_id = account_id
         deal.title = (props.get("dealname") or "Untitled deal")[:300]
         deal.amount_minor = m.from_crm("money", props.get("amount"), currency) or 0
@@ -585,7 +593,10 @@ class HubSpotSync:
         s.flush()
         if ref is None:
             ref = ExternalRef(
-                provider=PROVIDER, entity="opportunity", entity_id=deal.id, external_id=remote_id
+                provider=self.provider,
+                entity="opportunity",
+                entity_id=deal.id,
+                external_id=remote_id,
             )
         ref.remote_updated_at = self._remote_time(record)
         s.add(ref)
@@ -632,7 +643,7 @@ class HubSpotSync:
         return (
             s.scalars(
                 select(col(ExternalRef.id)).where(
-                    col(ExternalRef.provider) == PROVIDER,
+                    col(ExternalRef.provider) == self.provider,
                     col(ExternalRef.entity) == entity,
                     col(ExternalRef.entity_id) == entity_id,
                 )
@@ -653,7 +664,7 @@ class HubSpotSync:
     ) -> None:
         open_one = s.scalars(
             select(SyncConflict).where(
-                col(SyncConflict.provider) == PROVIDER,
+                col(SyncConflict.provider) == self.provider,
                 col(SyncConflict.entity) == entity,
                 col(SyncConflict.entity_id) == entity_id,
                 col(SyncConflict.field) == key,
@@ -666,7 +677,7 @@ class HubSpotSync:
         when = datetime.fromtimestamp(changed / 1000, UTC) if changed else None
         if open_one is None:
             open_one = SyncConflict(
-                provider=PROVIDER, entity=entity, entity_id=entity_id, field=key,
+                provider=self.provider, entity=entity, entity_id=entity_id, field=key,
                 remote_id=remote_id,
             )  # fmt: skip
             self.log.conflicts += 1
@@ -679,7 +690,7 @@ class HubSpotSync:
         from csmdesk.services.sync.outbox import enqueue
 
         if entity_id is not None:
-            enqueue(s.connection(), PROVIDER, entity, entity_id, fields)
+            enqueue(s.connection(), self.provider, entity, entity_id, fields)
 
     # --- push -----------------------------------------------------------------------------
 
@@ -687,7 +698,7 @@ class HubSpotSync:
         with self.db.session() as s:
             rows = s.scalars(
                 select(SyncOutbox)
-                .where(col(SyncOutbox.provider) == PROVIDER)
+                .where(col(SyncOutbox.provider) == self.provider)
                 .order_by(col(SyncOutbox.id))
             ).all()
         order = {"account": 0, "contact": 1, "touchpoint": 2, "note": 3}
@@ -728,14 +739,17 @@ class HubSpotSync:
             s.info[APPLYING] = True
             ref = s.scalars(
                 select(ExternalRef).where(
-                    col(ExternalRef.provider) == PROVIDER,
+                    col(ExternalRef.provider) == self.provider,
                     col(ExternalRef.entity) == entity,
                     col(ExternalRef.entity_id) == entity_id,
                 )
             ).first()
             if ref is None:
                 ref = ExternalRef(
-                    provider=PROVIDER, entity=entity, entity_id=entity_id, external_id=remote_id
+                    provider=self.provider,
+                    entity=entity,
+                    entity_id=entity_id,
+                    external_id=remote_id,
                 )
             base = json.loads(ref.synced or "{}")
             base.update(sent)
@@ -754,7 +768,7 @@ class HubSpotSync:
             )
             ref = s.scalars(
                 select(ExternalRef).where(
-                    col(ExternalRef.provider) == PROVIDER,
+                    col(ExternalRef.provider) == self.provider,
                     col(ExternalRef.entity) == row.entity,
                     col(ExternalRef.entity_id) == row.entity_id,
                 )
@@ -762,7 +776,7 @@ class HubSpotSync:
             blocked = set(
                 s.scalars(
                     select(col(SyncConflict.field)).where(
-                        col(SyncConflict.provider) == PROVIDER,
+                        col(SyncConflict.provider) == self.provider,
                         col(SyncConflict.entity) == row.entity,
                         col(SyncConflict.entity_id) == row.entity_id,
                         col(SyncConflict.resolved_at).is_(None),
@@ -773,7 +787,7 @@ class HubSpotSync:
             if obj is not None and row.entity != "account":
                 account_ref = s.scalars(
                     select(ExternalRef).where(
-                        col(ExternalRef.provider) == PROVIDER,
+                        col(ExternalRef.provider) == self.provider,
                         col(ExternalRef.entity) == "account",
                         col(ExternalRef.entity_id) == obj.account_id,
                     )
@@ -791,7 +805,7 @@ class HubSpotSync:
         account_ref: ExternalRef | None,
     ) -> bool:  # fmt: skip
         entity = row.entity
-        object_type = OBJECTS[entity]
+        object_type = self.objects[entity]
         currency = getattr(obj, "currency", None) or "USD"
         local = _local_values(entity, obj, self.owners)
         changed = set(json.loads(row.fields or "[]"))
@@ -818,36 +832,56 @@ class HubSpotSync:
             return False
         return self._create_contact(row, obj, properties, sent, account_ref)
 
+    def _create_once(
+        self, row: SyncOutbox, lookup: Callable[[], str | None], create: Callable[[], str]
+    ) -> str:
+        """The remote id of the record a row creates, created at most once: the attempt is
+        committed before the request leaves, and a row attempted before (its answer maybe
+        lost) first looks for what that attempt may have made."""
+        retry = row.attempts > 0
+        self._mark(row, attempt=True)
+        found = lookup() if retry else None
+        return found if found is not None else create()
+
     def _create_contact(
         self, row: SyncOutbox, obj: Contact, properties: dict[str, str],
         sent: dict[str, str | None], account_ref: ExternalRef,
     ) -> bool:  # fmt: skip
         from csmdesk.crm.errors import Conflict
 
-        retry = row.attempts > 0
-        self._mark(row, attempt=True)  # committed before the request leaves
-        existing = None
-        if retry and obj.email:
+        def lookup() -> str | None:
+            if not obj.email:
+                return None
             found = self.client.find_by_property("contacts", "email", [obj.email], ["email"])
-            existing = str(found[0]["id"]) if found else None
-        if existing is None:
+            return str(found[0]["id"]) if found else None
+
+        def create() -> str:
             try:
                 created = self.client.create(
                     "contacts",
                     {k: v for k, v in properties.items() if v},
                     associations=[("companies", account_ref.external_id)],
                 )
-                existing = str(created["id"])
+                return str(created["id"])
             except Conflict as exc:  # HubSpot knows this email: that record is ours
                 if not exc.existing_id:
                     raise
-                existing = exc.existing_id
                 self.client.associate_default(
-                    "contacts", existing, "companies", account_ref.external_id
+                    "contacts", exc.existing_id, "companies", account_ref.external_id
                 )
+                return exc.existing_id
+
         assert obj.id is not None
-        self._done(row, "contact", obj.id, existing, sent)
+        self._done(row, "contact", obj.id, self._create_once(row, lookup, create), sent)
         return True
+
+    def _note_ready(self, row: SyncOutbox, obj: Any, account_ref: ExternalRef | None) -> bool:
+        """Whether a note or touchpoint is to go out now (an account not in the CRM: never)."""
+        if account_ref is None:
+            with self.db.session() as s:
+                s.execute(delete(SyncOutbox).where(col(SyncOutbox.id) == row.id))
+            return False
+        return row.entity != "note" or bool((obj.body or "").strip())  # empty: wait for words
 
     def _note_html(self, obj: Any, row: SyncOutbox) -> tuple[str, int]:
         if row.entity == "note":
@@ -870,33 +904,29 @@ class HubSpotSync:
     def _push_note(
         self, row: SyncOutbox, obj: Any, ref: ExternalRef | None, account_ref: ExternalRef | None
     ) -> bool:
-        if account_ref is None:
-            with self.db.session() as s:
-                s.execute(delete(SyncOutbox).where(col(SyncOutbox.id) == row.id))
+        if not self._note_ready(row, obj, account_ref):
             return False
-        if row.entity == "note" and not (obj.body or "").strip():
-            return False  # an empty note waits for words
+        assert account_ref is not None
         body, stamp = self._note_html(obj, row)
         if ref is not None:
             self.client.update("notes", ref.external_id, {"hs_note_body": body})
             self._done(row, row.entity, obj.id, ref.external_id, {})
             return True
-        retry = row.attempts > 0
-        self._mark(row, attempt=True)  # committed before the request leaves
-        existing = None
-        if retry:
+
+        def lookup() -> str | None:
             found = self.client.find_by_property(
-                "notes", "hs_note_body", [obj.uid], ["hs_note_body"],
-                operator="CONTAINS_TOKEN",
-            )  # fmt: skip
-            existing = str(found[0]["id"]) if found else None
-        if existing is None:
-            contacts = self._attendee_ids(obj, row)
-            created = self.client.create_note(
-                body, stamp, company_ids=[account_ref.external_id], contact_ids=contacts
+                "notes", "hs_note_body", [obj.uid], ["hs_note_body"], operator="CONTAINS_TOKEN"
             )
-            existing = str(created["id"])
-        self._done(row, row.entity, obj.id, existing, {})
+            return str(found[0]["id"]) if found else None
+
+        def create() -> str:
+            created = self.client.create_note(
+                body, stamp, company_ids=[account_ref.external_id],
+                contact_ids=self._attendee_ids(obj, row),
+            )  # fmt: skip
+            return str(created["id"])
+
+        self._done(row, row.entity, obj.id, self._create_once(row, lookup, create), {})
         return True
 
     def _attendee_ids(self, obj: Any, row: SyncOutbox) -> list[str]:
@@ -916,7 +946,7 @@ class HubSpotSync:
             return list(
                 s.scalars(
                     select(col(ExternalRef.external_id)).where(
-                        col(ExternalRef.provider) == PROVIDER,
+                        col(ExternalRef.provider) == self.provider,
                         col(ExternalRef.entity) == "contact",
                         col(ExternalRef.entity_id).in_(contact_ids),
                     )
