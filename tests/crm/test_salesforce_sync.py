@@ -42,7 +42,7 @@ def test_first_sync_then_edits_both_ways(db: Database, make_salesforce_fake) -> 
     # Nothing new: nothing applied twice, whatever Salesforce's one-second stamps repeat.
     assert _scalar(db, "SELECT COUNT(*) FROM account") == 250
     again = _sync(db, fake)
-    assert again.status == "ok" and again.pushed == 0
+    assert again.status == "ok" and again.pushed == 0 and again.pulled == 0
     assert _scalar(db, "SELECT COUNT(*) FROM account") == 250
     # Salesforce side: a rename and a deletion.
     fake.advance(2)

@@ -554,10 +554,14 @@ class HubSpotSync:
 
             on = obj.contract_start if arr_before == 0 and obj.contract_start else today_utc()
             record_arr_change(s, obj, arr_before, obj.arr_minor or 0, None, on)
-        ref.synced = json.dumps(base, sort_keys=True)
+        synced = json.dumps(base, sort_keys=True)
+        news = ref.id is None or synced != ref.synced or s.is_modified(obj)
+        ref.synced = synced
         ref.remote_updated_at = self._remote_time(record) or utcnow()
         s.add(obj)
         s.add(ref)
+        if not news:
+            return 0  # seen again (a record of the watermark's own second): nothing new
         self.log.pulled += 1
         return 1
 
