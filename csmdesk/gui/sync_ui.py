@@ -92,10 +92,8 @@ class SyncController(QObject):
         return state.status(self.db, PROVIDER)
 
     def connection(self) -> credentials.Connection | None:
-        with self.db.session() as s:
-            url = state.get(s, PROVIDER, "url")
         try:
-            return credentials.connection(PROVIDER, url)
+            return credentials.connection(PROVIDER, state.read(self.db, PROVIDER, "url"))
         except credentials.NotConnected:
             return None
 
@@ -232,10 +230,7 @@ class SyncSettingsDialog(QDialog):
         self.token_edit.setAccessibleName("HubSpot access token")
         self.url_edit = QLineEdit()
         self.url_edit.setAccessibleName("HubSpot API address")
-        with db.session() as s:
-            self.url_edit.setText(
-                state.get(s, PROVIDER, "url") or credentials.DEFAULT_URL[PROVIDER]
-            )
+        self.url_edit.setText(state.read(db, PROVIDER, "url") or credentials.DEFAULT_URL[PROVIDER])
         token_label = QLabel("Access &token:")
         token_label.setBuddy(self.token_edit)
         row.addWidget(token_label)
@@ -279,8 +274,7 @@ class SyncSettingsDialog(QDialog):
         self._fill_mapping()
 
     def _mapping(self) -> m.Mapping:
-        with self.db.session() as s:
-            raw = state.get(s, PROVIDER, "mapping")
+        raw = state.read(self.db, PROVIDER, "mapping")
         return m.Mapping.from_json(raw) if raw else m.Mapping(dict(m.HUBSPOT_DEFAULTS), {})
 
     def _fill_mapping(self) -> None:
@@ -391,8 +385,7 @@ class SyncSettingsDialog(QDialog):
     def save_mapping(self) -> None:
         props = {k: p for k, e in self.property_edits.items() if (p := self._property(e))}
         policies = {k: str(b.currentData()) for k, b in self.policy_boxes.items()}
-        with self.db.session() as s:
-            state.put(s, PROVIDER, "mapping", m.Mapping(props, policies).to_json())
+        state.write(self.db, PROVIDER, "mapping", m.Mapping(props, policies).to_json())
         self.accept()
 
 
@@ -469,14 +462,7 @@ class SyncPanel(QDialog):
     def refresh(self) -> None:
         self.headline.setText(self.controller.status_text())
         self.sync_button.setEnabled(not self.controller.running)
-        from sqlalchemy import select
-        from sqlmodel import col
-
-        from csmdesk.models import SyncRun
-
-        with self.db.session() as s:
-            rows = s.scalars(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(50)).all()
-        self._runs = list(rows)
+        rows = self._runs = state.recent_runs(self.db)
         self.runs.setRowCount(len(rows))
         for r, run in enumerate(rows):
             started = run.started_at
@@ -537,24 +523,8 @@ class SyncPanel(QDialog):
 
 def crm_link(db: Database, entity: str, entity_id: int) -> QUrl | None:
     """The HubSpot page of a linked record, if the portal is known."""
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    from csmdesk.models import ExternalRef
-
-    with db.session() as s:
-        portal = state.get(s, PROVIDER, "portal")
-        remote = s.scalars(
-            select(col(ExternalRef.external_id)).where(
-                col(ExternalRef.provider) == PROVIDER,
-                col(ExternalRef.entity) == entity,
-                col(ExternalRef.entity_id) == entity_id,
-            )
-        ).first()
-    if not remote or not portal:
-        return None
-    kind = {"account": "company", "contact": "contact"}.get(entity, entity)
-    return QUrl(f"https://app.hubspot.com/contacts/{portal}/{kind}/{remote}")
+    url = state.record_url(db, entity, entity_id)
+    return QUrl(url) if url else None
 
 
 def open_crm_link(db: Database, entity: str, entity_id: int) -> bool:

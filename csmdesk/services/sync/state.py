@@ -128,3 +128,39 @@ def status(db: Database, provider: str) -> ProviderStatus:
     return ProviderStatus(
         provider, connected, int(pending or 0), int(conflicts or 0), last_run, when
     )
+
+
+def read(db: Database, provider: str, name: str) -> str | None:
+    """One value of a provider's sync state (its own unit of work)."""
+    with db.session() as s:
+        return get(s, provider, name)
+
+
+def write(db: Database, provider: str, name: str, value: str) -> None:
+    with db.session() as s:
+        put(s, provider, name, value)
+
+
+def recent_runs(db: Database, limit: int = 50) -> list[SyncRun]:
+    """The latest runs of every provider, newest first (for the Sync panel)."""
+    with db.session() as s:
+        return list(s.scalars(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)))
+
+
+def record_url(db: Database, entity: str, entity_id: int) -> str | None:
+    """The HubSpot page of a linked account or contact, once the portal is known."""
+    from csmdesk.models import ExternalRef
+
+    with db.session() as s:
+        portal = get(s, "hubspot", "portal")
+        remote = s.scalars(
+            select(col(ExternalRef.external_id)).where(
+                col(ExternalRef.provider) == "hubspot",
+                col(ExternalRef.entity) == entity,
+                col(ExternalRef.entity_id) == entity_id,
+            )
+        ).first()
+    if not remote or not portal:
+        return None
+    kind = {"account": "company", "contact": "contact"}.get(entity, entity)
+    return f"https://app.hubspot.com/contacts/{portal}/{kind}/{remote}"
