@@ -31,6 +31,7 @@ from csmdesk.gui.book_model import BAND_LABELS
 from csmdesk.gui.charts.data import BAND_LABELS as CHART_BAND_LABELS
 from csmdesk.gui.charts.data import compact_money
 from csmdesk.gui.charts.style import ChartStyle
+from csmdesk.gui.widgets import side_by_side
 from csmdesk.services.book_health import (
     BANDS,
     UNSCORED,
@@ -498,13 +499,7 @@ class BookHealthPage(QWidget):
     # --- layout and theme -----------------------------------------------------------------
 
     def _arrange(self, width: int) -> None:
-        direction = (
-            QBoxLayout.Direction.LeftToRight
-            if width >= SIDE_BY_SIDE_AT
-            else QBoxLayout.Direction.TopToBottom
-        )
-        if self.chart_box.direction() != direction:
-            self.chart_box.setDirection(direction)
+        side_by_side(self.chart_box, width, SIDE_BY_SIDE_AT)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

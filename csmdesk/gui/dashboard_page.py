@@ -39,10 +39,11 @@ from csmdesk.gui.charts.style import ChartStyle
 from csmdesk.gui.dashboard_tiles import KpiTile
 from csmdesk.gui.drilldown import AskPath, DrillDownDialog, ask_save_path
 from csmdesk.gui.tasks import Report, Task
-from csmdesk.gui.widgets import mark_invalid
+from csmdesk.gui.widgets import mark_invalid, side_by_side
 from csmdesk.services import kpi_summary as summary
 from csmdesk.services.kpi_drilldown import UnknownTarget, drill
-from csmdesk.services.kpis import Dashboard, dashboard, load_settings, save_settings
+from csmdesk.services.kpi_settings import load_settings, save_settings
+from csmdesk.services.kpis import Dashboard, dashboard
 from csmdesk.store import Database
 
 if TYPE_CHECKING:
@@ -442,13 +443,7 @@ class DashboardPage(QWidget):
                 self.tile_grid.removeWidget(tile)
             for i, key in enumerate(summary.TILE_KEYS):
                 self.tile_grid.addWidget(self.tiles[key], i // columns, i % columns)
-        direction = (
-            QBoxLayout.Direction.LeftToRight
-            if width >= SIDE_BY_SIDE_AT
-            else QBoxLayout.Direction.TopToBottom
-        )
-        if self.chart_box.direction() != direction:
-            self.chart_box.setDirection(direction)
+        side_by_side(self.chart_box, width, SIDE_BY_SIDE_AT)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

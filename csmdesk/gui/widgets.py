@@ -1,11 +1,11 @@
-"""Small helpers shared by forms: optional dates, inline field errors."""
+"""Small helpers shared by forms and pages: optional dates, inline field errors, layouts."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDateEdit, QWidget
 
 _NOT_SET = QDate(1900, 1, 1)
 
@@ -37,3 +37,12 @@ def mark_invalid(widget: QWidget, message: str | None) -> None:
         widget.style().polish(widget)
     widget.setToolTip(message or "")
     widget.setAccessibleDescription(message or "")
+
+
+def side_by_side(box: QBoxLayout, width: int, at: int) -> None:
+    """Lay ``box`` out left to right from ``at`` pixels wide, else top to bottom."""
+    direction = (
+        QBoxLayout.Direction.LeftToRight if width >= at else QBoxLayout.Direction.TopToBottom
+    )
+    if box.direction() != direction:
+        box.setDirection(direction)
