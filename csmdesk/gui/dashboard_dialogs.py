@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from csmdesk.gui.dialog_parts import FormDialog
 from csmdesk.gui.widgets import mark_invalid
-from csmdesk.services.kpis import KpiSettings, RateError, parse_rate
+from csmdesk.services.kpi_settings import KpiSettings, RateError, parse_rate
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 
