@@ -13,16 +13,14 @@ never reaches the cap and never skips. Records sharing the boundary instant are 
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from csmdesk.crm.common import Page, chunks, to_ms, unique
 from csmdesk.crm.errors import CrmError, MalformedResponse
 from csmdesk.crm.http import ApiClient
 
@@ -67,43 +65,6 @@ NOTE_TO_CONTACT = 202
 NOTE_TO_DEAL = 214
 
 _SAFE_TYPE = re.compile(r"[A-Za-z0-9_-]+")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
-
-
-def to_ms(value: Any) -> int | None:
-    """Milliseconds since the epoch from HubSpot's timestamps: ISO-8601 (with or without
-    milliseconds, ``Z`` or an offset; naive means UTC), a date (midnight UTC), or epoch ms as a
-    number or digits. None for None, "" and anything unreadable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return (moment - _EPOCH) // timedelta(milliseconds=1)
-    if isinstance(value, date):
-        return (datetime(value.year, value.month, value.day, tzinfo=UTC) - _EPOCH) // timedelta(
-            milliseconds=1
-        )
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else None
-    text = str(value).strip()
-    if not text:
-        return None
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    if _NUMBER.fullmatch(text):
-        number = float(text)
-        return int(number) if math.isfinite(number) else None
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def modified_property(object_type: str) -> str:
@@ -113,30 +74,6 @@ def modified_property(object_type: str) -> str:
         if object_type in ("contacts", "contact", "0-1")
         else ("hs_lastmodifieddate")
     )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of records: ``after`` is the cursor for the next page (None on the last, and
-    always None from :meth:`HubSpotClient.iter_modified`, which pages by date);
-    ``max_modified_ms`` the newest last-modified time among ``results``."""
-
-    results: list[dict[str, Any]]
-    after: str | None
-    max_modified_ms: int | None = None
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
-def _unique(values: Iterable[Any]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        if value is not None and str(value) != "":
-            seen.setdefault(str(value), None)
-    return list(seen)
 
 
 def _record_ms(record: Mapping[str, Any], prop: str) -> int | None:
@@ -379,7 +316,7 @@ class HubSpotClient:
                 ]
             ),
             "sorts": [{"propertyName": prop, "direction": "ASCENDING"}],
-            "properties": _unique([*properties, prop]),
+            "properties": unique([*properties, prop]),
             "limit": max(1, min(int(limit), SEARCH_PAGE_MAX)),
         }
         if after:
@@ -406,7 +343,7 @@ class HubSpotClient:
         walked by record id. ``page.after`` is always None here.
         """
         prop = modified_property(object_type)
-        props = _unique([*properties, prop, "hs_object_id"])
+        props = unique([*properties, prop, "hs_object_id"])
         since = since_ms
         boundary: set[str] = set()  # ids returned already whose modified time is ``since``
         while True:
@@ -477,7 +414,7 @@ class HubSpotClient:
         """The live records among ``ids`` (≤100 per request); missing ones are left out."""
         path = f"/crm/v3/objects/{self._type(object_type)}/batch/read"
         out: list[dict[str, Any]] = []
-        for chunk in _chunks(_unique(ids), BATCH_LIMIT):
+        for chunk in chunks(unique(ids), BATCH_LIMIT):
             body: dict[str, Any] = {
                 "properties": list(properties),
                 "inputs": [{"id": i} for i in chunk],
@@ -500,14 +437,14 @@ class HubSpotClient:
         """Records whose ``prop`` matches any of ``values``: one IN filter per 100 values, or
         with another single-value operator (EQ, CONTAINS_TOKEN...) one filter group per value,
         five to a search. Each record once, in the order found."""
-        wanted = _unique(values)
+        wanted = unique(values)
         if prop == "email":  # HubSpot keeps emails lower-cased
-            wanted = _unique(v.strip().lower() for v in wanted)
+            wanted = unique(v.strip().lower() for v in wanted)
         operator = operator.upper()
         if operator in ("IN", "NOT_IN"):
             groups = [
                 [{"filters": [{"propertyName": prop, "operator": operator, "values": chunk}]}]
-                for chunk in _chunks(wanted, IN_VALUES_MAX)
+                for chunk in chunks(wanted, IN_VALUES_MAX)
             ]
         else:
             groups = [
@@ -515,7 +452,7 @@ class HubSpotClient:
                     {"filters": [{"propertyName": prop, "operator": operator, "value": v}]}
                     for v in chunk
                 ]
-                for chunk in _chunks(wanted, MAX_FILTER_GROUPS)
+                for chunk in chunks(wanted, MAX_FILTER_GROUPS)
             ]
         found: dict[str, dict[str, Any]] = {}
         for filter_groups in groups:
@@ -523,7 +460,7 @@ class HubSpotClient:
             while True:
                 body: dict[str, Any] = {
                     "filterGroups": filter_groups,
-                    "properties": _unique([*properties, prop]),
+                    "properties": unique([*properties, prop]),
                     "limit": SEARCH_PAGE_MAX,
                 }
                 if after:
@@ -542,9 +479,9 @@ class HubSpotClient:
         reads of ≤100 ids, following each record's own paging."""
         path = f"/crm/v4/associations/{self._type(from_type)}/{self._type(to_type)}/batch/read"
         where = f"POST {path}"
-        wanted = _unique(ids)
+        wanted = unique(ids)
         out: dict[str, list[str]] = {i: [] for i in wanted}
-        for chunk in _chunks(wanted, ASSOCIATION_BATCH):
+        for chunk in chunks(wanted, ASSOCIATION_BATCH):
             queue: list[dict[str, str]] = [{"id": i} for i in chunk]
             asked: set[tuple[str, str]] = set()
             while queue:
@@ -631,7 +568,7 @@ class HubSpotClient:
         the error's ``partial_results`` holds what earlier chunks created."""
         path = f"/crm/v3/objects/{self._type(object_type)}/batch/create"
         out: list[dict[str, Any]] = []
-        for chunk in _chunks(list(inputs), BATCH_LIMIT):
+        for chunk in chunks(list(inputs), BATCH_LIMIT):
             try:
                 data = self._api.request("POST", path, json={"inputs": [dict(i) for i in chunk]})
             except CrmError as exc:
@@ -647,7 +584,7 @@ class HubSpotClient:
         so retried); ids that no longer exist are left out of the results."""
         path = f"/crm/v3/objects/{self._type(object_type)}/batch/update"
         out: list[dict[str, Any]] = []
-        for chunk in _chunks(list(inputs), BATCH_LIMIT):
+        for chunk in chunks(list(inputs), BATCH_LIMIT):
             body = {
                 "inputs": [
                     {"id": str(i["id"]), "properties": dict(i.get("properties") or {})}
@@ -701,7 +638,7 @@ class HubSpotClient:
             "hs_note_body": body_html,
             "hs_timestamp": str(int(timestamp_ms)),
         }
-        links = [("companies", i, NOTE_TO_COMPANY) for i in _unique(company_ids)]
-        links += [("contacts", i, NOTE_TO_CONTACT) for i in _unique(contact_ids)]
-        links += [("deals", i, NOTE_TO_DEAL) for i in _unique(deal_ids)]
+        links = [("companies", i, NOTE_TO_COMPANY) for i in unique(company_ids)]
+        links += [("contacts", i, NOTE_TO_CONTACT) for i in unique(contact_ids)]
+        links += [("deals", i, NOTE_TO_DEAL) for i in unique(deal_ids)]
         return self.create("notes", properties, links)
